@@ -1,0 +1,505 @@
+"""The CSV interchange contract (shared/spec/data-format.md): read, validate, write.
+
+A folder holds ``seekers.csv``, ``openings.csv`` and optionally ``events.csv``.
+Every bad row is reported with file, line, column and reason. Strict loading
+(the default) raises :class:`ContractError` listing them; with
+``skip_bad_rows=True`` bad rows are left out and each one is written, with its
+reason, to ``rejected-<file>.csv``: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from matcher import domain, reference
+
+LIST_SEP = ";"
+MAX_LISTED_PROBLEMS = 50
+
+# A Korean resident registration number: YYMMDD-NNNNNNN (the hyphen may be a space
+# or absent). Storing one without a statute is forbidden (PIPA Art. 24-2).
+RRN_PATTERN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[-\s]?[1-8]\d{6}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract file and how to parse it."""
+
+    name: str
+    kind: str  # text, int, float, bool, date, enum, list, enum_list
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    default: object = None
+
+
+SEEKER_COLUMNS: tuple[Column, ...] = (
+    Column("seeker_id", "text", required=True),
+    Column("birth_year", "int", required=True, low=1930, high=2012),
+    Column("gender", "enum", choices=domain.GENDERS),
+    Column("dong", "text"),
+    Column("lat", "float", low=-90, high=90),
+    Column("lon", "float", low=-180, high=180),
+    Column("groups", "enum_list", choices=domain.GROUPS),
+    Column("education", "enum", choices=domain.EDUCATION_LEVELS),
+    Column("experience_years", "float", low=0, high=80),
+    Column("occupations", "list"),
+    Column("skills", "list"),
+    Column("desired_occupations", "list"),
+    Column("desired_industries", "list"),
+    Column("desired_wage_type", "enum", choices=domain.WAGE_TYPES),
+    Column("desired_wage_amount", "int", low=0),
+    Column("desired_hours", "int", low=1, high=168),
+    Column("max_commute_km", "float", low=0),
+    Column("intro", "text"),
+    Column("consent_employer_view", "bool", default=False),
+)
+
+OPENING_COLUMNS: tuple[Column, ...] = (
+    Column("opening_id", "text", required=True),
+    Column("employer_id", "text", required=True),
+    Column("employer_name", "text", required=True),
+    Column("title", "text", required=True),
+    Column("occupation", "text"),
+    Column("industry", "text"),
+    Column("dong", "text"),
+    Column("lat", "float", low=-90, high=90),
+    Column("lon", "float", low=-180, high=180),
+    Column("wage_type", "enum", choices=domain.WAGE_TYPES),
+    Column("wage_amount", "int", low=0),
+    Column("hours_per_week", "int", low=1, high=168),
+    Column("employment_type", "enum", choices=domain.EMPLOYMENT_TYPES),
+    Column("required_skills", "list"),
+    Column("preferred_skills", "list"),
+    Column("education_min", "enum", choices=domain.EDUCATION_LEVELS),
+    Column("experience_min_years", "float", low=0, high=80),
+    Column("program", "enum", choices=reference.program_codes(), default="general"),
+    Column("target_groups", "enum_list", choices=domain.GROUPS),
+    Column("age_min", "int", low=0, high=120),
+    Column("age_max", "int", low=0, high=120),
+    Column("positions", "int", low=1, default=1),
+    Column("posted_at", "date", required=True),
+    Column("deadline", "date"),
+    Column("description", "text"),
+)
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("seeker_id", "text", required=True),
+    Column("opening_id", "text", required=True),
+    Column("event", "enum", required=True, choices=domain.EVENT_KINDS),
+    Column("occurred_at", "date", required=True),
+)
+
+FILES: dict[str, tuple[Column, ...]] = {
+    "seekers": SEEKER_COLUMNS,
+    "openings": OPENING_COLUMNS,
+    "events": EVENT_COLUMNS,
+}
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(c.name for c in cols if c.kind in ("text", "list")) for name, cols in FILES.items()
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A bad cell or row: where it is and why it was refused."""
+
+    file: str
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: column {self.column!r}: {self.reason}"
+
+
+class ContractError(ValueError):
+    """Input that breaks the contract; ``problems`` lists every bad row found."""
+
+    def __init__(self, problems: list[Problem], hint: str = "") -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:MAX_LISTED_PROBLEMS])
+        more = len(problems) - MAX_LISTED_PROBLEMS
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        hint = f"\n{hint}" if hint else ""
+        super().__init__(f"{len(problems)} problem(s) in the input:\n{shown}{tail}{hint}")
+
+
+@dataclass
+class Dataset:
+    """Validated, typed tables of one contract folder."""
+
+    seekers: pd.DataFrame
+    openings: pd.DataFrame
+    events: pd.DataFrame
+    rejected: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Raw:
+    """A CSV file as strings, with the line each record starts on."""
+
+    label: str
+    header: list[str]
+    rows: pd.DataFrame  # all strings, original columns
+    lines: np.ndarray
+    problems: list[Problem]
+
+
+def _read_raw(source: Path | io.TextIOBase, label: str) -> _Raw:
+    """Read a CSV as strings; records of the wrong width become problems."""
+    if isinstance(source, Path):
+        try:
+            text = source.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raw = source.read_bytes()
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ContractError(
+                [Problem(label, line, "", "not valid UTF-8 (save the file as UTF-8 CSV)")]
+            ) from exc
+        handle: io.TextIOBase = io.StringIO(text, newline="")
+    else:
+        handle = source
+    reader = csv.reader(handle)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ContractError([Problem(label, 1, "", "the file is empty (no header row)")]) from None
+    records: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    previous_end = 1
+    width = len(header)
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if len(record) != width:
+                problems.append(
+                    Problem(label, start, "", f"expected {width} fields, found {len(record)}")
+                )
+                record = (record + [""] * width)[:width]
+            records.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        raise ContractError([Problem(label, reader.line_num, "", f"broken CSV: {exc}")]) from exc
+    rows = pd.DataFrame(records, columns=header, dtype=object)
+    return _Raw(label, header, rows, np.asarray(lines, dtype=np.int64), problems)
+
+
+class _Checker:
+    """Collects problems for one table; each problem marks its row as bad."""
+
+    def __init__(self, raw: _Raw) -> None:
+        self.raw = raw
+        self.bad = np.zeros(len(raw.rows), dtype=bool)
+        self.reasons: list[list[str]] = [[] for _ in range(len(raw.rows))]
+        self.problems: list[Problem] = []
+        line_to_row = {int(line): i for i, line in enumerate(raw.lines)}
+        for p in raw.problems:
+            self.flag(np.array([line_to_row[p.line]]), p.column, p.reason)
+
+    def flag(self, rows: Iterable[int] | np.ndarray, column: str, reason: str | list[str]) -> None:
+        rows = np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        for k, i in enumerate(rows):
+            why = reason[k] if isinstance(reason, list) else reason
+            self.bad[i] = True
+            self.reasons[i].append(f"{column}: {why}" if column else why)
+            self.problems.append(Problem(self.raw.label, int(self.raw.lines[i]), column, why))
+
+
+def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
+    """Parse one column of strings into its type, flagging bad cells."""
+    text = values.fillna("").astype(str).str.strip()
+    empty = (text == "").to_numpy()
+    if col.required:
+        check.flag(empty, col.name, "required value is missing")
+    if col.kind == "text":
+        return text.where(~empty, None)
+    if col.kind in ("int", "float"):
+        numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        unparsable = ~empty & numbers.isna().to_numpy()
+        check.flag(unparsable, col.name, [f"not a number: {v!r}" for v in text[unparsable]])
+        if col.kind == "int":
+            fractional = ~empty & ~unparsable & (numbers.fillna(0) % 1 != 0).to_numpy()
+            check.flag(fractional, col.name, [f"not a whole number: {v!r}" for v in text[fractional]])
+        out_of_range = np.zeros(len(text), dtype=bool)
+        if col.low is not None:
+            out_of_range |= (numbers < col.low).to_numpy()
+        if col.high is not None:
+            out_of_range |= (numbers > col.high).to_numpy()
+        bounds = f"{col.low if col.low is not None else ''}..{col.high if col.high is not None else ''}"
+        check.flag(out_of_range, col.name, [f"{v} is outside {bounds}" for v in text[out_of_range]])
+        if col.kind == "int":
+            parsed = numbers.round().astype("Int64")
+            return parsed.fillna(col.default) if col.default is not None else parsed
+        return numbers.astype(float)
+    if col.kind == "bool":
+        lowered = text.str.lower()
+        truthy = lowered.isin(["true", "1", "yes", "y"])
+        falsy = lowered.isin(["false", "0", "no", "n"])
+        unknown = ~empty & ~(truthy | falsy).to_numpy()
+        check.flag(unknown, col.name, [f"expected true or false, found {v!r}" for v in text[unknown]])
+        return truthy.astype(bool)
+    if col.kind == "date":
+        parsed = pd.to_datetime(text.where(~empty, None), format="ISO8601", errors="coerce")
+        unparsable = ~empty & parsed.isna().to_numpy()
+        check.flag(unparsable, col.name, [f"not an ISO date: {v!r}" for v in text[unparsable]])
+        return parsed
+    if col.kind == "enum":
+        unknown = ~empty & ~text.isin(col.choices).to_numpy()
+        allowed = ", ".join(col.choices)
+        check.flag(unknown, col.name, [f"unknown value {v!r} (allowed: {allowed})" for v in text[unknown]])
+        if col.default is not None:
+            return text.where(~empty, col.default)
+        return text.where(~empty, None)
+    if col.kind in ("list", "enum_list"):
+        items = text.map(lambda s: tuple(x.strip() for x in s.split(LIST_SEP) if x.strip()))
+        if col.kind == "enum_list":
+            allowed = set(col.choices)
+            bad_items = items.map(lambda xs: [x for x in xs if x not in allowed])
+            has_bad = (bad_items.map(len) > 0).to_numpy()
+            names = ", ".join(col.choices)
+            check.flag(
+                has_bad,
+                col.name,
+                [f"unknown value(s) {', '.join(b)} (allowed: {names})" for b in bad_items[has_bad]],
+            )
+        return items
+    raise ValueError(f"unknown column kind {col.kind}")
+
+
+def _parse_table(raw: _Raw, columns: tuple[Column, ...], warn: list[str]) -> tuple[pd.DataFrame, _Checker]:
+    """Type every contract column of a raw table; missing optional columns take defaults."""
+    check = _Checker(raw)
+    known = {c.name for c in columns}
+    missing_required = [c.name for c in columns if c.required and c.name not in raw.header]
+    if missing_required:
+        raise ContractError(
+            [Problem(raw.label, 1, name, "required column is missing from the header") for name in missing_required]
+        )
+    extra = [h for h in raw.header if h not in known]
+    if extra:
+        warn.append(f"{raw.label}: ignoring unknown column(s): {', '.join(extra)}")
+    duplicated_header = sorted({h for h in raw.header if raw.header.count(h) > 1})
+    if duplicated_header:
+        raise ContractError(
+            [Problem(raw.label, 1, h, "column appears more than once in the header") for h in duplicated_header]
+        )
+    typed = {}
+    n = len(raw.rows)
+    for col in columns:
+        values = raw.rows[col.name] if col.name in raw.header else pd.Series([""] * n, dtype=object)
+        typed[col.name] = _parse_column(col, values.reset_index(drop=True), check)
+    _check_rrn(raw, columns, check)
+    return pd.DataFrame(typed), check
+
+
+def _check_rrn(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None:
+    """Refuse any text cell that holds something shaped like a resident registration number."""
+    for col in columns:
+        if col.kind in ("text", "list") and col.name in raw.header:
+            hits = raw.rows[col.name].fillna("").astype(str).str.contains(RRN_PATTERN).to_numpy()
+            # The value itself is never echoed: it must not reach logs or reject files.
+            check.flag(hits, col.name, "looks like a resident registration number (주민등록번호), which is never stored")
+
+
+def _flag_duplicates(frame: pd.DataFrame, key: str, check: _Checker) -> None:
+    ids = frame[key]
+    dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    check.flag(dup, key, [f"duplicate id {v!r}" for v in ids[dup]])
+
+
+def _resolve_location(frame: pd.DataFrame, check: _Checker) -> None:
+    """Fill lat/lon from the dong table; a dong unknown without lat/lon is an error."""
+    has_lat, has_lon = frame["lat"].notna().to_numpy(), frame["lon"].notna().to_numpy()
+    half = has_lat ^ has_lon
+    check.flag(half, "lat", "lat and lon must be given together")
+    table = reference.dongs()
+    dong = frame["dong"]
+    known = dong.isin(table.index).to_numpy()
+    no_dong = dong.isna().to_numpy()
+    no_coords = ~(has_lat & has_lon)
+    check.flag(no_dong & no_coords & ~half, "dong", "dong is required unless lat and lon are given")
+    unknown = ~no_dong & ~known & no_coords & ~half
+    names = ", ".join(table.index)
+    check.flag(
+        unknown,
+        "dong",
+        [f"unknown dong {v!r} and no lat/lon given (known dongs: {names})" for v in dong[unknown]],
+    )
+    fill = known & no_coords
+    frame.loc[fill, "lat"] = table.loc[dong[fill], "lat"].to_numpy()
+    frame.loc[fill, "lon"] = table.loc[dong[fill], "lon"].to_numpy()
+
+
+def _finish_seekers(frame: pd.DataFrame, check: _Checker) -> pd.DataFrame:
+    _flag_duplicates(frame, "seeker_id", check)
+    _resolve_location(frame, check)
+    frame["desired_wage_hourly"] = domain.hourly_wage(
+        frame["desired_wage_type"].to_numpy(dtype=object),
+        frame["desired_wage_amount"].astype(float).to_numpy(),
+        frame["desired_hours"].astype(float).to_numpy(),
+    )
+    return frame
+
+
+def _finish_openings(frame: pd.DataFrame, check: _Checker) -> pd.DataFrame:
+    _flag_duplicates(frame, "opening_id", check)
+    _resolve_location(frame, check)
+    ages = frame[["age_min", "age_max"]].astype(float)
+    inverted = (ages["age_min"] > ages["age_max"]).to_numpy()
+    check.flag(inverted, "age_max", "age_max is below age_min")
+    early = (frame["deadline"] < frame["posted_at"]).to_numpy()
+    check.flag(early, "deadline", "deadline is before posted_at")
+    frame["wage_hourly"] = domain.hourly_wage(
+        frame["wage_type"].to_numpy(dtype=object),
+        frame["wage_amount"].astype(float).to_numpy(),
+        frame["hours_per_week"].astype(float).to_numpy(),
+    )
+    return frame
+
+
+def _finish_events(
+    frame: pd.DataFrame, check: _Checker, seeker_ids: pd.Index, opening_ids: pd.Index
+) -> pd.DataFrame:
+    for key, known, label in (("seeker_id", seeker_ids, "seekers.csv"), ("opening_id", opening_ids, "openings.csv")):
+        unknown = (~frame[key].isin(known) & frame[key].notna()).to_numpy()
+        check.flag(unknown, key, [f"unknown id {v!r} (not a valid row of {label})" for v in frame[key][unknown]])
+    return frame
+
+
+def _split(frame: pd.DataFrame, check: _Checker) -> pd.DataFrame:
+    return frame.loc[~check.bad].reset_index(drop=True)
+
+
+def _write_rejects(raw: _Raw, check: _Checker, directory: Path, name: str) -> int:
+    """Write every rejected row with its line and reasons; returns how many."""
+    idx = np.flatnonzero(check.bad)
+    path = directory / f"rejected-{name}.csv"
+    if len(idx) == 0:
+        path.unlink(missing_ok=True)
+        return 0
+    rejected = raw.rows.iloc[idx].copy()
+    for col in rejected.columns:
+        # A cell that looks like a resident registration number is not copied out.
+        rejected[col] = rejected[col].fillna("").astype(str).str.replace(RRN_PATTERN, "[삭제됨]", regex=True)
+    rejected.insert(0, "reason", ["; ".join(check.reasons[i]) for i in idx])
+    rejected.insert(0, "line", raw.lines[idx])
+    directory.mkdir(parents=True, exist_ok=True)
+    rejected.to_csv(path, index=False, encoding="utf-8")
+    return len(idx)
+
+
+def load_folder(
+    folder: str | Path,
+    *,
+    skip_bad_rows: bool = False,
+    rejects_dir: str | Path | None = None,
+) -> Dataset:
+    """Load and validate a contract folder.
+
+    Parameters
+    ----------
+    folder : the folder holding ``seekers.csv``, ``openings.csv`` and optionally ``events.csv``.
+    skip_bad_rows : leave bad rows out instead of failing; each goes to ``rejected-*.csv``.
+    rejects_dir : where the rejected files go (default: ``folder``).
+
+    Raises
+    ------
+    ContractError
+        Strict mode: any bad row. Either mode: a missing file or required column.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data folder not found: {folder}")
+    for required in ("seekers.csv", "openings.csv"):
+        if not (folder / required).is_file():
+            raise ContractError([Problem(required, 0, "", f"file is missing from {folder}")])
+    warn: list[str] = []
+    raws = {
+        "seekers": _read_raw(folder / "seekers.csv", "seekers.csv"),
+        "openings": _read_raw(folder / "openings.csv", "openings.csv"),
+    }
+    events_path = folder / "events.csv"
+    if events_path.is_file():
+        raws["events"] = _read_raw(events_path, "events.csv")
+    else:
+        warn.append("events.csv is absent: no history, content-only ranking")
+        header = ",".join(c.name for c in EVENT_COLUMNS)
+        raws["events"] = _read_raw(io.StringIO(header + "\n"), "events.csv")
+
+    seekers, seeker_check = _parse_table(raws["seekers"], SEEKER_COLUMNS, warn)
+    seekers = _finish_seekers(seekers, seeker_check)
+    openings, opening_check = _parse_table(raws["openings"], OPENING_COLUMNS, warn)
+    openings = _finish_openings(openings, opening_check)
+    events, event_check = _parse_table(raws["events"], EVENT_COLUMNS, warn)
+    # Events may only point at rows that survive validation.
+    good_seekers = pd.Index(seekers.loc[~seeker_check.bad, "seeker_id"])
+    good_openings = pd.Index(openings.loc[~opening_check.bad, "opening_id"])
+    events = _finish_events(events, event_check, good_seekers, good_openings)
+
+    checks = {"seekers": seeker_check, "openings": opening_check, "events": event_check}
+    problems = [p for c in checks.values() for p in c.problems]
+    problems.sort(key=lambda p: (p.file, p.line))
+    if problems and not skip_bad_rows:
+        raise ContractError(problems, hint="Fix the rows above, or rerun with --skip-bad-rows.")
+    rejected: dict[str, int] = {}
+    out_dir = Path(rejects_dir) if rejects_dir is not None else folder
+    for name, check in checks.items():
+        rejected[name] = _write_rejects(raws[name], check, out_dir, name) if skip_bad_rows else 0
+        if rejected[name]:
+            warn.append(f"{name}.csv: {rejected[name]} bad row(s) skipped, see {out_dir / f'rejected-{name}.csv'}")
+    for message in warn:
+        warnings.warn(message, stacklevel=2)
+    return Dataset(
+        seekers=_split(seekers, seeker_check),
+        openings=_split(openings, opening_check),
+        events=_split(events, event_check),
+        rejected=rejected,
+        warnings=warn,
+    )
+
+
+def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """Render typed tables back to contract cells (lists with ';', bools, ISO dates)."""
+    out = {}
+    for col in columns:
+        values = frame[col.name] if col.name in frame else pd.Series([None] * len(frame), index=frame.index)
+        if col.kind in ("list", "enum_list"):
+            out[col.name] = values.map(lambda xs: LIST_SEP.join(xs) if isinstance(xs, (list, tuple)) else (xs or ""))
+        elif col.kind == "bool":
+            out[col.name] = values.map(lambda b: "true" if bool(b) else "false")
+        elif col.kind == "date":
+            dates = pd.to_datetime(values)
+            has_time = (dates.dt.floor("D") != dates).fillna(False)
+            text = dates.dt.strftime("%Y-%m-%d").where(~has_time, dates.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+            out[col.name] = text.fillna("")
+        elif col.kind == "int":
+            out[col.name] = pd.to_numeric(values, errors="coerce").astype("Int64").astype(str).replace("<NA>", "")
+        elif col.kind == "float":
+            out[col.name] = values.map(lambda v: "" if v is None or pd.isna(v) else format(float(v), ".10g"))
+        else:
+            out[col.name] = values.fillna("").astype(str)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, kind: str) -> None:
+    """Write a typed table as a contract CSV (``kind``: seekers, openings or events)."""
+    cells = format_cells(frame, FILES[kind])
+    cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")

@@ -1,0 +1,1 @@
+"""Training side of jobmatch: sample world, portal import, pipeline, evaluation, CLI."""
