@@ -165,9 +165,7 @@ def _read_raw(source: Path | io.TextIOBase, label: str) -> _Raw:
         except UnicodeDecodeError as exc:
             raw = source.read_bytes()
             line = raw[: exc.start].count(b"\n") + 1
-            raise ContractError(
-                [Problem(label, line, "", "not valid UTF-8 (save the file as UTF-8 CSV)")]
-            ) from exc
+            raise ContractError([Problem(label, line, "", "not valid UTF-8 (save the file as UTF-8 CSV)")]) from exc
         handle: io.TextIOBase = io.StringIO(text, newline="")
     else:
         handle = source
@@ -188,9 +186,7 @@ def _read_raw(source: Path | io.TextIOBase, label: str) -> _Raw:
             if not record or all(not cell.strip() for cell in record):
                 continue
             if len(record) != width:
-                problems.append(
-                    Problem(label, start, "", f"expected {width} fields, found {len(record)}")
-                )
+                problems.append(Problem(label, start, "", f"expected {width} fields, found {len(record)}"))
                 record = (record + [""] * width)[:width]
             records.append(record)
             lines.append(start)
@@ -316,7 +312,9 @@ def _check_rrn(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None:
         if col.kind in ("text", "list") and col.name in raw.header:
             hits = raw.rows[col.name].fillna("").astype(str).str.contains(RRN_PATTERN).to_numpy()
             # The value itself is never echoed: it must not reach logs or reject files.
-            check.flag(hits, col.name, "looks like a resident registration number (주민등록번호), which is never stored")
+            check.flag(
+                hits, col.name, "looks like a resident registration number (주민등록번호), which is never stored"
+            )
 
 
 def _flag_duplicates(frame: pd.DataFrame, key: str, check: _Checker) -> None:
@@ -375,9 +373,7 @@ def _finish_openings(frame: pd.DataFrame, check: _Checker) -> pd.DataFrame:
     return frame
 
 
-def _finish_events(
-    frame: pd.DataFrame, check: _Checker, seeker_ids: pd.Index, opening_ids: pd.Index
-) -> pd.DataFrame:
+def _finish_events(frame: pd.DataFrame, check: _Checker, seeker_ids: pd.Index, opening_ids: pd.Index) -> pd.DataFrame:
     for key, known, label in (("seeker_id", seeker_ids, "seekers.csv"), ("opening_id", opening_ids, "openings.csv")):
         unknown = (~frame[key].isin(known) & frame[key].notna()).to_numpy()
         check.flag(unknown, key, [f"unknown id {v!r} (not a valid row of {label})" for v in frame[key][unknown]])

@@ -1,0 +1,93 @@
+"""Hard rules applied before any ranking: eligibility, open on the as-of date, positions left.
+
+All rules are vectorised over a block of pairs: ``seeker_rows`` and ``opening_rows``
+are equal-length integer arrays indexing the seeker and opening tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from matcher import reference
+from matcher.domain import GROUPS
+
+
+def group_matrix(groups: pd.Series) -> np.ndarray:
+    """Boolean (n × len(GROUPS)) membership matrix from a column of group tuples."""
+    index = {g: j for j, g in enumerate(GROUPS)}
+    out = np.zeros((len(groups), len(GROUPS)), dtype=bool)
+    for i, members in enumerate(groups):
+        for g in members or ():
+            if g in index:
+                out[i, index[g]] = True
+    return out
+
+
+def opening_rules(openings: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-opening eligibility bounds: program defaults narrowed by the opening's own limits."""
+    catalogue = reference.programs()
+    program = openings["program"].fillna("general").to_numpy(dtype=object)
+    prog_min = np.array([catalogue[p].age_min or -1 for p in program], dtype=float)
+    prog_max = np.array([catalogue[p].age_max or 999 for p in program], dtype=float)
+    own_min = pd.to_numeric(openings["age_min"], errors="coerce").astype(float).fillna(-1).to_numpy()
+    own_max = pd.to_numeric(openings["age_max"], errors="coerce").astype(float).fillna(999).to_numpy()
+    required = np.zeros((len(openings), len(GROUPS)), dtype=bool)
+    index = {g: j for j, g in enumerate(GROUPS)}
+    for i, p in enumerate(program):
+        for g in catalogue[p].required_groups:
+            required[i, index[g]] = True
+    targets = group_matrix(openings["target_groups"])
+    return {
+        "age_min": np.maximum(prog_min, own_min),
+        "age_max": np.minimum(prog_max, own_max),
+        "posted_year": openings["posted_at"].dt.year.to_numpy(dtype=float),
+        "required_groups": required,
+        "target_groups": targets,
+        "has_targets": targets.any(axis=1),
+        "has_required": required.any(axis=1),
+    }
+
+
+def eligible(
+    birth_year: np.ndarray,
+    seeker_groups: np.ndarray,
+    rules: dict[str, np.ndarray],
+    seeker_rows: np.ndarray,
+    opening_rows: np.ndarray,
+) -> np.ndarray:
+    """Whether each (seeker, opening) pair passes the program and opening rules.
+
+    Age counts in the posting year (posted_at year minus birth year). A program
+    that requires a group (e.g. self_sufficiency → low_income) needs that group;
+    an opening with target_groups needs the seeker in at least one of them.
+    """
+    age = rules["posted_year"][opening_rows] - birth_year[seeker_rows]
+    ok = (age >= rules["age_min"][opening_rows]) & (age <= rules["age_max"][opening_rows])
+    groups = seeker_groups[seeker_rows]
+    need = rules["required_groups"][opening_rows]
+    ok &= ~rules["has_required"][opening_rows] | (groups & need).any(axis=1)
+    targets = rules["target_groups"][opening_rows]
+    ok &= ~rules["has_targets"][opening_rows] | (groups & targets).any(axis=1)
+    return ok
+
+
+def open_on(openings: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Openings posted on or before ``as_of`` whose deadline (if any) is not past."""
+    day = pd.Timestamp(as_of).normalize()
+    posted = openings["posted_at"].dt.normalize() <= day
+    deadline = openings["deadline"]
+    still_open = deadline.isna() | (deadline.dt.normalize() >= day)
+    return (posted & still_open).to_numpy()
+
+
+def eligible_block(birth_year: np.ndarray, seeker_groups: np.ndarray, rules: dict[str, np.ndarray]) -> np.ndarray:
+    """Eligibility of every seeker (rows) for every opening (columns), by broadcasting."""
+    age = rules["posted_year"][None, :] - np.asarray(birth_year, dtype=float)[:, None]
+    ok = (age >= rules["age_min"][None, :]) & (age <= rules["age_max"][None, :])
+    groups = seeker_groups.astype(np.int8)
+    has_required = (groups @ rules["required_groups"].T.astype(np.int8)) > 0
+    ok &= ~rules["has_required"][None, :] | has_required
+    in_target = (groups @ rules["target_groups"].T.astype(np.int8)) > 0
+    ok &= ~rules["has_targets"][None, :] | in_target
+    return ok

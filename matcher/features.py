@@ -1,0 +1,282 @@
+"""Content features of seekers and openings, and pair features for blocks of pairs.
+
+:class:`Featurizer` is fitted once on the tables (vocabularies, TF-IDF); it then
+encodes any seeker or opening table, including rows added later, into
+:class:`Encoded` matrices. :func:`content_pair_features` computes the content
+part of the pair features for whole blocks of pairs with numpy and
+scipy.sparse: no Python loop runs over pairs. Gender is never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.preprocessing import MultiLabelBinarizer, normalize
+
+from matcher import domain, eligibility, occupation, text
+from matcher.reference import normalize_term, program_codes
+
+EARTH_RADIUS_KM = 6371.0088
+
+CONTENT_FEATURES: tuple[str, ...] = (
+    "text_profile_cos",
+    "text_occupation_cos",
+    "text_intro_description_cos",
+    "required_skill_coverage",
+    "required_skill_count",
+    "required_skills_held",
+    "preferred_skill_coverage",
+    "desired_occupation_match",
+    "past_occupation_match",
+    "occupation_family_match",
+    "industry_match",
+    "wage_ratio_log",
+    "opening_wage_hourly",
+    "hours_gap",
+    "distance_km",
+    "distance_over_tolerance",
+    "education_gap",
+    "experience_gap",
+    "seeker_age",
+    "program",
+)
+
+
+@dataclass
+class Encoded:
+    """Matrices and vectors of one side (seekers or openings), row-aligned with its table."""
+
+    ids: np.ndarray
+    profile: sp.csr_matrix  # TF-IDF of the whole profile
+    occupation_text: sp.csr_matrix  # TF-IDF of occupation names (and title)
+    free_text: sp.csr_matrix  # TF-IDF of intro / description
+    skills: sp.csr_matrix  # seekers: held; openings: required
+    preferred: sp.csr_matrix | None  # openings only
+    occupation_codes: sp.csr_matrix  # seekers: desired; openings: own
+    past_codes: sp.csr_matrix | None  # seekers only
+    families: sp.csr_matrix  # seekers: desired ∪ past; openings: own
+    industries: sp.csr_matrix
+    numbers: dict[str, np.ndarray]
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km, vectorised."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def rowwise_dot(a: sp.csr_matrix, b: sp.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+    """``a[rows_a[i]] · b[rows_b[i]]`` for every i, with sparse algebra."""
+    if len(rows_a) == 0:
+        return np.zeros(0)
+    unique_a = np.unique(rows_a)
+    if len(unique_a) == 1:  # one seeker against many openings: one sparse product
+        return np.asarray((b[rows_b] @ a[unique_a[0]].T).todense()).ravel()
+    return np.asarray(a[rows_a].multiply(b[rows_b]).sum(axis=1)).ravel()
+
+
+def _binary(binarizer: MultiLabelBinarizer, lists: list[list[str]]) -> sp.csr_matrix:
+    known = set(binarizer.classes_)
+    return sp.csr_matrix(binarizer.transform([[x for x in xs if x in known] for xs in lists]), dtype=np.float32)
+
+
+def _norm_list(values: pd.Series) -> list[list[str]]:
+    return [[normalize_term(v) for v in (xs or ()) if v] for xs in values]
+
+
+def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float).to_numpy()
+
+
+class Featurizer:
+    """Fits vocabularies on seekers and openings and encodes either side.
+
+    Parameters
+    ----------
+    analyzer : ``"char"`` (character 2–3-grams) or ``"kiwi"`` (kiwipiepy morphemes).
+    """
+
+    def __init__(self, analyzer: str = "char") -> None:
+        self.analyzer = analyzer
+
+    # -- documents -------------------------------------------------------------------------
+    @staticmethod
+    def _seeker_docs(seekers: pd.DataFrame) -> dict[str, list[str]]:
+        return {
+            "profile": text.join(
+                seekers["occupations"],
+                seekers["desired_occupations"],
+                seekers["desired_industries"],
+                seekers["skills"],
+                seekers["intro"],
+            ),
+            "occupation": text.join(seekers["occupations"], seekers["desired_occupations"]),
+            "free": text.join(seekers["intro"]),
+        }
+
+    @staticmethod
+    def _opening_docs(openings: pd.DataFrame) -> dict[str, list[str]]:
+        return {
+            "profile": text.join(
+                openings["title"],
+                openings["occupation"],
+                openings["industry"],
+                openings["required_skills"],
+                openings["preferred_skills"],
+                openings["description"],
+            ),
+            "occupation": text.join(openings["occupation"], openings["title"]),
+            "free": text.join(openings["description"]),
+        }
+
+    def fit(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> Featurizer:
+        """Learn TF-IDF vocabularies and label sets from both tables."""
+        s_docs, o_docs = self._seeker_docs(seekers), self._opening_docs(openings)
+        self.vectorizers_ = {}
+        for field in ("profile", "occupation", "free"):
+            vectorizer = text.make_vectorizer(self.analyzer)
+            corpus = s_docs[field] + o_docs[field]
+            if not any(doc.strip() for doc in corpus):
+                corpus = ["_"]  # a data set without text still gets a (trivial) vocabulary
+            try:
+                vectorizer.fit(corpus)
+            except ValueError:  # every document empty after analysis
+                vectorizer = text.make_vectorizer("char").fit(["_"])
+            self.vectorizers_[field] = vectorizer
+        seeker_skills = text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))
+        opening_skills = text.skill_lists(list(openings["required_skills"])) + text.skill_lists(
+            list(openings["preferred_skills"])
+        )
+        self.skills_ = MultiLabelBinarizer(sparse_output=True).fit(seeker_skills + opening_skills)
+        names = list(openings["occupation"].dropna())
+        for col in ("occupations", "desired_occupations"):
+            names += [x for xs in seekers[col] for x in xs]
+        self.occupation_codes_ = occupation.ksco_codes(names)
+        codes = {c for c in self.occupation_codes_.values() if c}
+        self.codes_ = MultiLabelBinarizer(sparse_output=True).fit([sorted(codes)])
+        self.families_ = MultiLabelBinarizer(sparse_output=True).fit([sorted({c[:3] for c in codes})])
+        industries = _norm_list(seekers["desired_industries"]) + [
+            [normalize_term(v)] for v in openings["industry"].dropna()
+        ]
+        self.industries_ = MultiLabelBinarizer(sparse_output=True).fit(industries)
+        return self
+
+    def _codes(self, lists: list[list[str]]) -> list[list[str]]:
+        lookup = self.occupation_codes_
+        missing = {x for xs in lists for x in xs if x not in lookup}
+        if missing:  # names first seen after fitting (e.g. added through the API)
+            lookup = {**lookup, **occupation.ksco_codes(missing)}
+        return [[c for c in (lookup.get(x) for x in xs) if c] for xs in lists]
+
+    def _tfidf(self, field: str, docs: list[str]) -> sp.csr_matrix:
+        return normalize(self.vectorizers_[field].transform(docs)).tocsr()
+
+    def encode_seekers(self, seekers: pd.DataFrame) -> Encoded:
+        """Encode a seeker table (any rows, fitted vocabulary)."""
+        docs = self._seeker_docs(seekers)
+        desired = self._codes([list(x) for x in seekers["desired_occupations"]])
+        past = self._codes([list(x) for x in seekers["occupations"]])
+        fams = [sorted({c[:3] for c in d + p}) for d, p in zip(desired, past, strict=True)]
+        skills = text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))
+        return Encoded(
+            ids=seekers["seeker_id"].to_numpy(dtype=object),
+            profile=self._tfidf("profile", docs["profile"]),
+            occupation_text=self._tfidf("occupation", docs["occupation"]),
+            free_text=self._tfidf("free", docs["free"]),
+            skills=_binary(self.skills_, skills),
+            preferred=None,
+            occupation_codes=_binary(self.codes_, desired),
+            past_codes=_binary(self.codes_, past),
+            families=_binary(self.families_, fams),
+            industries=_binary(self.industries_, _norm_list(seekers["desired_industries"])),
+            numbers={
+                "lat": _number(seekers, "lat"),
+                "lon": _number(seekers, "lon"),
+                "max_commute_km": _number(seekers, "max_commute_km"),
+                "desired_wage_hourly": _number(seekers, "desired_wage_hourly"),
+                "desired_hours": _number(seekers, "desired_hours"),
+                "education_rank": seekers["education"].map(domain.EDUCATION_RANK).astype(float).to_numpy(),
+                "experience_years": _number(seekers, "experience_years"),
+                "birth_year": _number(seekers, "birth_year"),
+                "groups": eligibility.group_matrix(seekers["groups"]),
+            },
+        )
+
+    def encode_openings(self, openings: pd.DataFrame) -> Encoded:
+        """Encode an opening table (any rows, fitted vocabulary)."""
+        docs = self._opening_docs(openings)
+        own = self._codes([[x] if isinstance(x, str) and x else [] for x in openings["occupation"]])
+        industries = [[normalize_term(v)] if isinstance(v, str) and v else [] for v in openings["industry"]]
+        programs = list(program_codes())  # the program feature is its catalogue position
+        return Encoded(
+            ids=openings["opening_id"].to_numpy(dtype=object),
+            profile=self._tfidf("profile", docs["profile"]),
+            occupation_text=self._tfidf("occupation", docs["occupation"]),
+            free_text=self._tfidf("free", docs["free"]),
+            skills=_binary(self.skills_, text.skill_lists(list(openings["required_skills"]))),
+            preferred=_binary(self.skills_, text.skill_lists(list(openings["preferred_skills"]))),
+            occupation_codes=_binary(self.codes_, own),
+            past_codes=None,
+            families=_binary(self.families_, [sorted({c[:3] for c in cs}) for cs in own]),
+            industries=_binary(self.industries_, industries),
+            numbers={
+                "lat": _number(openings, "lat"),
+                "lon": _number(openings, "lon"),
+                "wage_hourly": _number(openings, "wage_hourly"),
+                "hours_per_week": _number(openings, "hours_per_week"),
+                "education_min_rank": openings["education_min"].map(domain.EDUCATION_RANK).astype(float).to_numpy(),
+                "experience_min_years": _number(openings, "experience_min_years"),
+                "program": openings["program"].fillna("general").map(programs.index).astype(float).to_numpy(),
+                "posted_year": openings["posted_at"].dt.year.to_numpy(dtype=float),
+                "positions": _number(openings, "positions"),
+            },
+        )
+
+
+def content_pair_features(
+    seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray, as_of_year: np.ndarray | float
+) -> np.ndarray:
+    """Content features (columns in CONTENT_FEATURES order) for pairs (s[i], o[i])."""
+    sn, on = seekers.numbers, openings.numbers
+    required_count = np.asarray(openings.skills.sum(axis=1)).ravel()[o]
+    held = rowwise_dot(seekers.skills, openings.skills, s, o)
+    preferred_count = np.asarray(openings.preferred.sum(axis=1)).ravel()[o]
+    preferred_held = rowwise_dot(seekers.skills, openings.preferred, s, o)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(required_count > 0, held / required_count, np.nan)
+        preferred_coverage = np.where(preferred_count > 0, preferred_held / preferred_count, np.nan)
+        wage_ratio = np.log(on["wage_hourly"][o] / sn["desired_wage_hourly"][s])
+        distance = haversine_km(sn["lat"][s], sn["lon"][s], on["lat"][o], on["lon"][o])
+        over = distance / sn["max_commute_km"][s]
+    columns = [
+        rowwise_dot(seekers.profile, openings.profile, s, o),
+        rowwise_dot(seekers.occupation_text, openings.occupation_text, s, o),
+        rowwise_dot(seekers.free_text, openings.free_text, s, o),
+        coverage,
+        required_count,
+        held,
+        preferred_coverage,
+        rowwise_dot(seekers.occupation_codes, openings.occupation_codes, s, o) > 0,
+        rowwise_dot(seekers.past_codes, openings.occupation_codes, s, o) > 0,
+        rowwise_dot(seekers.families, openings.families, s, o) > 0,
+        rowwise_dot(seekers.industries, openings.industries, s, o) > 0,
+        wage_ratio,
+        on["wage_hourly"][o],
+        on["hours_per_week"][o] - sn["desired_hours"][s],
+        distance,
+        over,
+        sn["education_rank"][s] - on["education_min_rank"][o],
+        sn["experience_years"][s] - on["experience_min_years"][o],
+        np.asarray(as_of_year, dtype=float) - sn["birth_year"][s],
+        on["program"][o],
+    ]
+    out = np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
+    out[~np.isfinite(out)] = np.nan
+    return out

@@ -1,0 +1,262 @@
+"""What history says about a pair: collaborative similarity and time-aware counts.
+
+Openings live three to eight weeks, so most openings at ranking time have no
+history of their own. History is therefore carried over through keys that
+outlive an opening — its employer and its occupation — as well as through the
+opening id itself and through content: the openings a seeker engaged with form
+a content profile, and the seekers an employer interviewed or hired form one
+too. Collaborative scores in each key space come from EASE (Steck 2019) when
+the space is small enough for a dense solve, else from item-kNN cosine.
+
+Counts (applications and hires of an opening, activity of a seeker) are taken
+strictly before each pair's own time, so training features only use what was
+known at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from matcher.domain import EVENT_GRADE
+from matcher.features import Encoded, rowwise_dot
+
+HISTORY_FEATURES: tuple[str, ...] = (
+    "cf_opening",
+    "cf_employer",
+    "cf_occupation",
+    "history_profile_cos",
+    "employer_profile_cos",
+    "seeker_history_size",
+    "opening_applications",
+    "opening_hires",
+    "positions_left",
+    "employer_applications",
+    "seeker_applications",
+    "days_since_posted",
+    "days_to_deadline",
+)
+
+# Employer-side interest: the employer acted on the seeker (interview, hire).
+EMPLOYER_GRADE: dict[str, int] = {"applied": 1, "interviewed": 3, "hired": 4, "retained": 4}
+NEGATIVE_EVENTS = ("rejected", "declined")
+EASE_MAX_ITEMS = 6000
+
+
+def pair_grades(events: pd.DataFrame, side: str = "seeker") -> pd.DataFrame:
+    """One row per (seeker, opening) with its graded outcome and first event time.
+
+    The grade is the best event of the pair (hired/retained 4, interviewed 3,
+    applied 2, viewed 1 on the seeker side; viewed counts 0 on the opening side);
+    a pair that ended rejected or declined is a negative (grade 0).
+    """
+    grades = EVENT_GRADE if side == "seeker" else {**dict.fromkeys(EVENT_GRADE, 0), **EMPLOYER_GRADE}
+    frame = events.assign(grade=events["event"].map(grades).fillna(0).astype(int))
+    frame["negative"] = events["event"].isin(NEGATIVE_EVENTS)
+    out = frame.groupby(["seeker_id", "opening_id"], sort=True).agg(
+        grade=("grade", "max"), negative=("negative", "any"), first_at=("occurred_at", "min")
+    )
+    out.loc[out["negative"], "grade"] = 0
+    return out.drop(columns="negative").reset_index()
+
+
+def ease_weights(x: sp.csr_matrix, l2: float) -> np.ndarray:
+    """EASE item-item weights: B = I - P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹, diag(B) = 0."""
+    gram = (x.T @ x).toarray().astype(np.float64)
+    gram[np.diag_indices_from(gram)] += l2
+    precision = np.linalg.inv(gram)
+    weights = precision / (-np.diag(precision))
+    weights[np.diag_indices_from(weights)] = 0.0
+    return weights.astype(np.float32)
+
+
+def knn_weights(x: sp.csr_matrix, k: int = 100) -> sp.csr_matrix:
+    """Item-item cosine similarity keeping the top ``k`` neighbours per item."""
+    items = normalize(x.T.tocsr().astype(np.float32))
+    sims = (items @ items.T).tocsr()
+    sims.setdiag(0)
+    sims.eliminate_zeros()
+    for i in range(sims.shape[0]):  # one pass per item at fit time, not per pair
+        start, end = sims.indptr[i], sims.indptr[i + 1]
+        if end - start > k:
+            cut = np.argpartition(sims.data[start:end], -k)[:-k]
+            sims.data[start:end][cut] = 0
+    sims.eliminate_zeros()
+    return sims.T.tocsr()
+
+
+@dataclass
+class _KeySpace:
+    """Seeker × key interest and item-item weights in one key space."""
+
+    interest: sp.csr_matrix  # history seekers × keys (one extra empty row at the end)
+    weights: np.ndarray | sp.csr_matrix  # keys × keys (one extra empty key at the end)
+
+    def scores(self, seeker_rows: np.ndarray, key_rows: np.ndarray, chunk: int = 2048) -> np.ndarray:
+        """interest[s] · weights[:, key] for every pair, computed per distinct seeker."""
+        out = np.zeros(len(seeker_rows), dtype=np.float32)
+        unique, inverse = np.unique(seeker_rows, return_inverse=True)
+        for start in range(0, len(unique), chunk):
+            block = unique[start : start + chunk]
+            dense = self.interest[block] @ self.weights
+            dense = dense.toarray() if sp.issparse(dense) else np.asarray(dense)
+            mask = (inverse >= start) & (inverse < start + len(block))
+            out[mask] = dense[inverse[mask] - start, key_rows[mask]]
+        return out
+
+
+def _with_empty_row(m: sp.csr_matrix) -> sp.csr_matrix:
+    return sp.vstack([m, sp.csr_matrix((1, m.shape[1]), dtype=m.dtype)]).tocsr()
+
+
+def _key_space(interest: sp.csr_matrix, l2: float) -> _KeySpace:
+    n = interest.shape[1]
+    interest = sp.hstack([interest, sp.csr_matrix((interest.shape[0], 1))]).tocsr()
+    weights = ease_weights(interest, l2) if n + 1 <= EASE_MAX_ITEMS else knn_weights(interest)
+    return _KeySpace(_with_empty_row(interest.astype(np.float32)), weights)
+
+
+class _Counter:
+    """Counts of events per key strictly before a time, by binary search."""
+
+    def __init__(self, keys: np.ndarray, times: np.ndarray) -> None:
+        order = np.lexsort((times, keys))
+        self.keys, self.times = keys[order], times[order]
+
+    def before(self, keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+        # (key, time) pairs packed into one sortable number: seconds stay below 1e10.
+        combined = self.keys.astype(np.float64) * 1e10 + self.times
+        lo = np.searchsorted(self.keys, keys, side="left")
+        counts = np.searchsorted(combined, keys.astype(np.float64) * 1e10 + times, side="left") - lo
+        return np.where(keys >= 0, counts, 0)
+
+
+def _seconds(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Seconds since the epoch, whatever the datetime resolution."""
+    return pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[s]").astype(np.int64)
+
+
+class History:
+    """Collaborative signals fitted on the events before a cutoff.
+
+    Parameters
+    ----------
+    l2 : EASE ridge strength.
+    """
+
+    def __init__(self, l2: float = 200.0) -> None:
+        self.l2 = l2
+
+    def fit(
+        self,
+        events: pd.DataFrame,
+        seekers: pd.DataFrame,
+        openings: pd.DataFrame,
+        seeker_codes: Encoded,
+        opening_codes: Encoded,
+        count_events: pd.DataFrame | None = None,
+    ) -> History:
+        """Fit on ``events`` (all before the cutoff); tables give ids, employers and content.
+
+        ``count_events`` (default: ``events``) feed the time-aware counts; they may run
+        past the cutoff because every count only looks before each pair's own time.
+        """
+        interest = pair_grades(events.assign(event=events["event"].replace({"rejected": "viewed"})))
+        interest = interest[interest["grade"] > 0]
+        employer_side = pair_grades(events, side="employer")
+        employer_side = employer_side[employer_side["grade"] >= 3]
+
+        self.seeker_index_ = pd.Index(seekers["seeker_id"])
+        self.opening_index_ = pd.Index(openings["opening_id"])
+        self.employer_index_ = pd.Index(pd.unique(openings["employer_id"]))
+        s = self.seeker_index_.get_indexer(interest["seeker_id"])
+        o = self.opening_index_.get_indexer(interest["opening_id"])
+        shape = (len(self.seeker_index_), len(self.opening_index_))
+        x = sp.csr_matrix((interest["grade"].to_numpy(np.float32), (s, o)), shape=shape)
+        opening_employer = self.employer_index_.get_indexer(openings["employer_id"])
+        to_employer = sp.csr_matrix(
+            (np.ones(len(openings), np.float32), (np.arange(len(openings)), opening_employer)),
+            shape=(len(openings), len(self.employer_index_)),
+        )
+        self.opening_space_ = _key_space(x, self.l2)
+        self.employer_space_ = _key_space((x @ to_employer).tocsr(), self.l2)
+        self.occupation_space_ = _key_space((x @ opening_codes.occupation_codes).tocsr(), self.l2)
+        self.seeker_profile_ = _with_empty_row(normalize(x @ opening_codes.profile).tocsr())
+        self.seeker_history_size_ = np.append(np.asarray((x > 0).sum(axis=1)).ravel(), 0)
+
+        es = self.seeker_index_.get_indexer(employer_side["seeker_id"])
+        eo = self.opening_index_.get_indexer(employer_side["opening_id"])
+        hired = sp.csr_matrix(
+            (employer_side["grade"].to_numpy(np.float32), (opening_employer[eo], es)),
+            shape=(len(self.employer_index_), len(self.seeker_index_)),
+        )
+        self.employer_profile_ = _with_empty_row(normalize(hired @ seeker_codes.profile).tocsr())
+        self.employer_applications_ = np.append(np.asarray(to_employer.T @ (x.T > 0).sum(axis=1)).ravel(), 0)
+
+        counted = events if count_events is None else count_events
+        applied = counted[counted["event"].isin(("applied", "interviewed", "hired"))]
+        applied = applied.sort_values("occurred_at").drop_duplicates(["seeker_id", "opening_id"])
+        self._fit_counters(counted, applied)
+        return self
+
+    def _fit_counters(self, events: pd.DataFrame, applied: pd.DataFrame) -> None:
+        hires = events[events["event"] == "hired"]
+        self.applications_ = _Counter(
+            self.opening_index_.get_indexer(applied["opening_id"]), _seconds(applied["occurred_at"])
+        )
+        self.hires_ = _Counter(self.opening_index_.get_indexer(hires["opening_id"]), _seconds(hires["occurred_at"]))
+        self.seeker_applications_ = _Counter(
+            self.seeker_index_.get_indexer(applied["seeker_id"]), _seconds(applied["occurred_at"])
+        )
+
+    def _rows(self, index: pd.Index, ids: np.ndarray) -> np.ndarray:
+        rows = index.get_indexer(ids)
+        return np.where(rows < 0, len(index), rows)  # unknown → the empty row at the end
+
+    def pair_features(
+        self,
+        seekers: Encoded,
+        openings: Encoded,
+        opening_table: pd.DataFrame,
+        s: np.ndarray,
+        o: np.ndarray,
+        at: np.ndarray,
+    ) -> np.ndarray:
+        """History features (HISTORY_FEATURES order) for pairs (s[i], o[i]) at times ``at``."""
+        seeker_rows = self._rows(self.seeker_index_, seekers.ids[s])
+        opening_rows = self._rows(self.opening_index_, openings.ids[o])
+        employer_ids = opening_table["employer_id"].to_numpy(dtype=object)
+        employer_rows = self._rows(self.employer_index_, employer_ids[o])
+        codes = openings.occupation_codes
+        has_code = np.asarray(codes.getnnz(axis=1) > 0)
+        occupation_key = np.where(has_code, np.asarray(codes.argmax(axis=1)).ravel(), codes.shape[1])[o]
+        at_seconds = _seconds(at) if not np.issubdtype(np.asarray(at).dtype, np.integer) else at
+        raw_opening = self.opening_index_.get_indexer(openings.ids[o])
+        raw_seeker = self.seeker_index_.get_indexer(seekers.ids[s])
+        applications = self.applications_.before(raw_opening, at_seconds)
+        hires = self.hires_.before(raw_opening, at_seconds)
+        positions = openings.numbers["positions"][o]
+        posted = _seconds(opening_table["posted_at"].to_numpy()[o])
+        deadline = opening_table["deadline"].to_numpy()[o]
+        has_deadline = ~pd.isna(deadline)
+        deadline_seconds = np.where(has_deadline, _seconds(pd.Series(deadline).fillna(pd.Timestamp(0))), 0)
+        columns = [
+            self.opening_space_.scores(seeker_rows, opening_rows),
+            self.employer_space_.scores(seeker_rows, employer_rows),
+            self.occupation_space_.scores(seeker_rows, occupation_key),
+            rowwise_dot(self.seeker_profile_, openings.profile, seeker_rows, o),
+            rowwise_dot(self.employer_profile_, seekers.profile, employer_rows, s),
+            self.seeker_history_size_[seeker_rows],
+            np.log1p(applications),
+            hires,
+            np.nan_to_num(positions, nan=1.0) - hires,
+            np.log1p(self.employer_applications_[employer_rows]),
+            np.log1p(self.seeker_applications_.before(raw_seeker, at_seconds)),
+            (at_seconds - posted) / 86400.0,
+            np.where(has_deadline, (deadline_seconds - at_seconds) / 86400.0, np.nan),
+        ]
+        return np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])

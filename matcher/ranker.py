@@ -1,0 +1,121 @@
+"""The learned ranker: pair features → graded relevance, one model per side.
+
+``seeker`` side: for a seeker, how likely an opening is applied to and ends in
+a hire. ``opening`` side: for an opening, how likely its employer interviews
+and hires a seeker. Both use the same pair features and a scikit-learn
+histogram gradient-boosting model fitted on graded outcomes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.exceptions import NotFittedError
+
+from matcher.features import CONTENT_FEATURES, Encoded, Featurizer, content_pair_features
+from matcher.history import HISTORY_FEATURES, History
+
+FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
+SIDES: tuple[str, ...] = ("seeker", "opening")
+
+
+def check_is_fitted(model: object, attribute: str) -> None:
+    """Raise NotFittedError when a fitted attribute is missing."""
+    if not hasattr(model, attribute):
+        raise NotFittedError(f"{type(model).__name__} is not fitted yet ({attribute} missing)")
+
+
+class PairModel:
+    """Featurizer, history and one gradient-boosting ranker per side.
+
+    Parameters
+    ----------
+    analyzer : text analyzer for TF-IDF, ``"char"`` or ``"kiwi"``.
+    l2 : EASE ridge strength of the collaborative scores.
+    max_iter, learning_rate, max_leaf_nodes : gradient-boosting settings.
+    random_state : seed of the boosting model.
+    """
+
+    def __init__(
+        self,
+        analyzer: str = "char",
+        l2: float = 200.0,
+        max_iter: int = 200,
+        learning_rate: float = 0.08,
+        max_leaf_nodes: int = 31,
+        random_state: int = 0,
+    ) -> None:
+        self.analyzer = analyzer
+        self.l2 = l2
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.random_state = random_state
+
+    def fit_content(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> PairModel:
+        """Fit the text vocabularies and label sets."""
+        self.featurizer_ = Featurizer(self.analyzer).fit(seekers, openings)
+        return self
+
+    def fit_history(
+        self,
+        events: pd.DataFrame,
+        seekers: pd.DataFrame,
+        openings: pd.DataFrame,
+        count_events: pd.DataFrame | None = None,
+    ) -> PairModel:
+        """Fit the collaborative part on ``events`` (those known at the cutoff)."""
+        check_is_fitted(self, "featurizer_")
+        self.history_ = History(self.l2).fit(
+            events,
+            seekers,
+            openings,
+            self.featurizer_.encode_seekers(seekers),
+            self.featurizer_.encode_openings(openings),
+            count_events=count_events,
+        )
+        return self
+
+    def features(
+        self,
+        seekers: Encoded,
+        openings: Encoded,
+        opening_table: pd.DataFrame,
+        s: np.ndarray,
+        o: np.ndarray,
+        at: np.ndarray,
+    ) -> np.ndarray:
+        """Pair features (FEATURES order) for pairs (s[i], o[i]) at times ``at``."""
+        check_is_fitted(self, "history_")
+        at = pd.to_datetime(pd.Series(np.asarray(at)))
+        content = content_pair_features(seekers, openings, s, o, at.dt.year.to_numpy(dtype=float))
+        history = self.history_.pair_features(seekers, openings, opening_table, s, o, at.to_numpy())
+        return np.hstack([content, history])
+
+    def fit_ranker(self, side: str, x: np.ndarray, grades: np.ndarray) -> PairModel:
+        """Fit the ranker of one side on pair features and graded outcomes."""
+        if side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES}")
+        model = HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            categorical_features=[FEATURES.index("program")],
+            early_stopping=False,
+            random_state=self.random_state,
+        )
+        x = x.copy()
+        x[:, np.isnan(x).all(axis=0)] = 0.0  # an all-missing column has no bins to learn
+        model.fit(x, grades.astype(float))
+        rankers = dict(getattr(self, "rankers_", {}))
+        rankers[side] = model
+        self.rankers_ = rankers
+        return self
+
+    def score(self, side: str, x: np.ndarray) -> np.ndarray:
+        """Predicted graded relevance of each pair row (higher is better)."""
+        check_is_fitted(self, "rankers_")
+        if side not in self.rankers_:
+            raise ValueError(f"no ranker fitted for side {side!r}")
+        return self.rankers_[side].predict(x)

@@ -1,0 +1,88 @@
+"""Korean text: field documents, skill extraction and the TF-IDF analyzers.
+
+Two analyzers are offered and measured against each other in evaluation:
+character n-grams (no tokenizer, robust to spacing and spelling variants) and
+kiwipiepy morphemes (content words only).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher.reference import canonical_skill, normalize_term, skill_synonyms
+
+# Kiwi part-of-speech tags kept as content words: nouns, verbs, adjectives, foreign words, roots.
+_CONTENT_TAGS = ("NNG", "NNP", "NNB", "VV", "VA", "SL", "XR", "SH")
+
+
+@cache
+def _kiwi():
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+def kiwi_tokens(text: str) -> list[str]:
+    """Content morphemes of a Korean text (lemmas with their coarse tag dropped)."""
+    if not text:
+        return []
+    return [t.form.lower() for t in _kiwi().tokenize(text) if t.tag in _CONTENT_TAGS]
+
+
+def make_vectorizer(analyzer: str, min_df: int = 1) -> TfidfVectorizer:
+    """A TF-IDF vectorizer for Korean text: ``char`` n-grams or ``kiwi`` morphemes."""
+    if analyzer == "char":
+        return TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 3), min_df=min_df, sublinear_tf=True, dtype=np.float32
+        )
+    if analyzer == "kiwi":
+        return TfidfVectorizer(analyzer=kiwi_tokens, min_df=min_df, sublinear_tf=True, dtype=np.float32)
+    raise ValueError(f"unknown text analyzer {analyzer!r}: use 'char' or 'kiwi'")
+
+
+@cache
+def _skill_pattern() -> re.Pattern[str]:
+    """One alternation of every known skill variant, longest first, over space-free text."""
+    variants = sorted((v for v in skill_synonyms() if len(v) >= 2), key=len, reverse=True)
+    return re.compile("|".join(re.escape(v) for v in variants))
+
+
+def skills_in_text(text: str | None) -> list[str]:
+    """Canonical skills mentioned in free text (e.g. an intro saying '재봉틀 10년')."""
+    if not text:
+        return []
+    found = _skill_pattern().findall(normalize_term(text))
+    return [skill_synonyms()[f] for f in found]
+
+
+def skill_lists(lists: Sequence[Sequence[str]], texts: Sequence[str | None] | None = None) -> list[list[str]]:
+    """Canonical skill lists, optionally adding the skills mentioned in free text."""
+    texts = texts if texts is not None else [None] * len(lists)
+    out = []
+    for items, text in zip(lists, texts, strict=True):
+        names = [canonical_skill(x) for x in items or ()] + skills_in_text(text)
+        out.append(list(dict.fromkeys(names)))
+    return out
+
+
+def join(*columns: pd.Series | Sequence) -> list[str]:
+    """Row-wise join of text and list columns into one document per row."""
+    parts: list[list[str]] = []
+    for column in columns:
+        values = column.tolist() if isinstance(column, pd.Series) else list(column)
+        rendered = []
+        for v in values:
+            if isinstance(v, (list, tuple)):
+                rendered.append(" ".join(map(str, v)))
+            elif v is None or (isinstance(v, float) and np.isnan(v)):
+                rendered.append("")
+            else:
+                rendered.append(str(v))
+        parts.append(rendered)
+    return [" ".join(p for p in row if p) for row in zip(*parts, strict=True)]

@@ -1,0 +1,256 @@
+"""The ``jobmatch`` command line: one entry point, one subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from matcher import bundle
+from matcher.contract import ContractError, Dataset, load_folder
+
+DEFAULT_MODEL_DIR = "models"
+DEMO_DIR = Path("var/demo")
+
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _load(args: argparse.Namespace) -> Dataset:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = load_folder(args.data, skip_bad_rows=args.skip_bad_rows, rejects_dir=args.rejects_dir)
+    for warning in caught:
+        _say(f"warning: {warning.message}")
+    _say(f"loaded {len(data.seekers):,} seekers, {len(data.openings):,} openings, {len(data.events):,} events")
+    return data
+
+
+def _add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, help="folder with seekers.csv, openings.csv, events.csv")
+    parser.add_argument("--skip-bad-rows", action="store_true", help="skip bad rows into rejected-*.csv")
+    parser.add_argument("--rejects-dir", default=None, help="where rejected-*.csv go (default: the data folder)")
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from training.sample import generate
+
+    summary = generate(args.out, n_seekers=args.seekers, n_openings=args.openings, seed=args.seed)
+    print(summary)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    data = _load(args)
+    print(f"ok: {len(data.seekers)} seekers, {len(data.openings)} openings, {len(data.events)} events")
+    return 0
+
+
+def cmd_import_postings(args: argparse.Namespace) -> int:
+    from training.portal import convert_postings
+
+    report = convert_postings(args.portal_csv, args.out)
+    print(report)
+    return 0
+
+
+def _metrics_table(report: dict) -> str:
+    lines = []
+    for side, side_report in report.items():
+        lines.append(f"\n{side}-side (k=10)")
+        lines.append(f"{'system':<12}{'ndcg@10':>9}{'recall@10':>11}{'mrr':>7}{'hire@10':>9}{'cover':>7}{'gini':>7}")
+        for name, m in side_report["systems"].items():
+            lines.append(
+                f"{name:<12}{m['ndcg@10']:>9.3f}{m['recall@10']:>11.3f}{m['mrr']:>7.3f}"
+                f"{m['hire_hit@10']:>9.3f}{m['coverage']:>7.3f}{m['gini']:>7.3f}"
+            )
+        groups = side_report["groups"].get("jobmatch", {})
+        if groups:
+            lines.append("  jobmatch ndcg@10 by group: " + ", ".join(f"{g} {v:.3f}" for g, v in groups.items()))
+    return "\n".join(lines)
+
+
+def _public_report(report: dict) -> dict:
+    """The report without per-query arrays, for JSON and manifests."""
+    return {side: {k: v for k, v in r.items() if k != "ndcg_per_query"} for side, r in report.items()}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from matcher.ranker import PairModel
+    from training.pipeline import train
+
+    data = _load(args)
+    model = PairModel(analyzer=args.analyzer, random_state=args.seed)
+    result = train(data, until=args.until, model=model, seed=args.seed, progress=_say)
+    manifest = {
+        "data_fingerprint": bundle.fingerprint(data.seekers, data.openings, data.events),
+        "data_rows": {"seekers": len(data.seekers), "openings": len(data.openings), "events": len(data.events)},
+        "parameters": model.__dict__ | {"n_negatives": 30},
+        "cutoffs": result.cutoffs,
+        "training_pairs": result.training_pairs,
+        "metrics": _public_report(result.report),
+    }
+    manifest["parameters"] = {k: v for k, v in manifest["parameters"].items() if not k.endswith("_")}
+    folder = bundle.save(result.model, args.model_dir, manifest)
+    print(_metrics_table(result.report))
+    print(f"\nbundle written to {folder} (now CURRENT)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import evaluate
+    from training.pipeline import cut_dates
+
+    data = _load(args)
+    loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
+    events = data.events
+    cutoff = pd.Timestamp(args.cutoff) if args.cutoff else cut_dates(events)[1]
+    known, test = events[events["occurred_at"] < cutoff], events[events["occurred_at"] >= cutoff]
+    model = loaded.model
+    model.fit_history(known, data.seekers, data.openings, count_events=events)
+    report = evaluate(model, data.seekers, data.openings, known, test, k=args.k, progress=_say)
+    if args.json:
+        print(json.dumps(_public_report(report), ensure_ascii=False, indent=2))
+    else:
+        print(f"test window from {cutoff.date()} ({len(test):,} events), bundle {loaded.version}")
+        print(_metrics_table(report))
+    return 0
+
+
+def _ids(value: str) -> list[str] | None:
+    return None if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from matcher.matching import Matcher
+
+    data = _load(args)
+    loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
+    matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
+    as_of = pd.Timestamp(args.as_of) if args.as_of else pd.Timestamp.now().normalize()
+    if args.seekers:
+        ids = _ids(args.seekers) or list(data.seekers["seeker_id"])
+        found = matcher.matches(ids, as_of, k=args.k)
+        rows = [(m.seeker_id, m.rank, m.opening_id, m.score, ";".join(m.reasons)) for m in found]
+        columns = ["seeker_id", "rank", "opening_id", "score", "reasons"]
+    else:
+        ids = _ids(args.openings) or list(data.openings["opening_id"])
+        found = matcher.candidates(ids, as_of, k=args.k)
+        rows = [(m.opening_id, m.rank, m.seeker_id, m.score, ";".join(m.reasons)) for m in found]
+        columns = ["opening_id", "rank", "seeker_id", "score", "reasons"]
+    pd.DataFrame(rows, columns=columns).to_csv(args.out, index=False, encoding="utf-8")
+    _say(f"wrote {len(rows):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {args.out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from matcher.matching import Matcher
+    from training.pipeline import train
+    from training.sample import generate
+
+    data_dir, model_dir = DEMO_DIR / "data", DEMO_DIR / "models"
+    if not (data_dir / "seekers.csv").is_file():
+        _say(f"generating the sample Seongdong world into {data_dir}")
+        generate(data_dir, seed=7)
+    data = load_folder(data_dir)
+    try:
+        loaded = bundle.load_current(model_dir)
+    except bundle.BundleError:
+        _say("training on the sample world")
+        result = train(data, progress=_say)
+        manifest = {"metrics": _public_report(result.report), "cutoffs": result.cutoffs}
+        bundle.save(result.model, model_dir, manifest)
+        print(_metrics_table(result.report))
+        loaded = bundle.load_current(model_dir)
+    matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
+    as_of = data.openings["posted_at"].quantile(0.85).normalize()
+    sample = data.seekers.sample(3, random_state=1)["seeker_id"].tolist()
+    titles = data.openings.set_index("opening_id")
+    print(f"\n추천 예시 (기준일 {as_of.date()}, bundle {loaded.version})")
+    for seeker_id in sample:
+        seeker = data.seekers.set_index("seeker_id").loc[seeker_id]
+        print(f"\n구직자 {seeker_id} ({seeker['dong']}, {int(as_of.year - seeker['birth_year'])}세)")
+        for m in matcher.matches([seeker_id], as_of, k=5):
+            opening = titles.loc[m.opening_id]
+            print(
+                f"  {m.rank}. {opening['title']} — {opening['employer_name']} ({opening['dong']})  점수 {m.score:.2f}"
+            )
+            print(f"     {' / '.join(m.reasons)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jobmatch", description="Job matching for the Seongdong-gu job center.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write a sample year of a Seongdong job center")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seekers", type=int, default=2000)
+    p.add_argument("--openings", type=int, default=600)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("validate", help="check a data folder against the contract")
+    _add_data_args(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import-postings", help="convert national job-portal postings to openings.csv")
+    p.add_argument("portal_csv")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_import_postings)
+
+    p = sub.add_parser("train", help="fit the rankers, evaluate, write a bundle")
+    _add_data_args(p)
+    p.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
+    p.add_argument("--until", default=None, help="use only events before this date")
+    p.add_argument("--analyzer", choices=["char", "kiwi"], default="char")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate a bundle on a time split")
+    _add_data_args(p)
+    p.add_argument("--model", default=None, help="bundle folder (default: CURRENT)")
+    p.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
+    p.add_argument("--cutoff", default=None)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("recommend", help="write ranked matches or candidates to CSV")
+    _add_data_args(p)
+    p.add_argument("--model", default=None)
+    p.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--seekers", help="ID,ID or all")
+    who.add_argument("--openings", help="ID,ID or all")
+    p.add_argument("--as-of", default=None)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("demo", help="sample world → train → ranked matches")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ContractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (bundle.BundleError, FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Offline evaluation on a time split, the learned ranker beside the classic baselines.
+
+Every system ranks the same candidates: for a seeker query, the openings open on
+its as-of day, eligible, with positions left and not applied to before; for an
+opening query, every eligible seeker. Gains are the graded outcomes of the test
+window (hired/retained 4, interviewed 3, applied 2, viewed 1 on the seeker side;
+applied 1, interviewed 3, hired 4 on the opening side; rejected/declined 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from matcher.features import Featurizer
+from matcher.matching import APPLIED_EVENTS
+from matcher.ranker import PairModel
+from training import metrics
+from training.baselines import Recommender, baselines
+from training.queries import Tables, opening_queries, seeker_queries
+
+K = 10
+
+
+@dataclass
+class EvalQueries:
+    """Test queries of one side with their candidates' masks and graded truth."""
+
+    side: str
+    rows: np.ndarray  # seeker rows (seeker side) or opening rows (opening side)
+    days: np.ndarray  # as-of day of each query
+    truth: list[dict[int, float]]  # candidate row → gain
+    groups: list[tuple[str, ...]]  # reporting groups of each query
+
+
+def _first_query(pairs: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Keep each seeker's (or opening's) first test moment only."""
+    first = pairs.groupby(key)["at"].transform("min")
+    return pairs[pairs["at"] == first]
+
+
+def build_queries(side: str, test_events: pd.DataFrame, tables: Tables) -> EvalQueries:
+    """Queries of the test window, one per seeker (or opening), at its first test day."""
+    if side == "seeker":
+        pairs = _first_query(seeker_queries(test_events, tables), "s")
+        key, partner = "s", "o"
+    else:
+        pairs = _first_query(opening_queries(test_events, tables), "o")
+        key, partner = "o", "s"
+    pairs = pairs[pairs["grade"] > 0]
+    rows, days, truth, groups = [], [], [], []
+    for row, part in pairs.groupby(key, sort=True):
+        rows.append(row)
+        days.append(part["at"].iloc[0])
+        truth.append(dict(zip(part[partner].to_numpy(), part["grade"].astype(float), strict=True)))
+        if side == "seeker":
+            groups.append(tuple(tables.seekers.at[row, "groups"]) or ("none",))
+        else:
+            groups.append((str(tables.openings.at[row, "program"]),))
+    return EvalQueries(side, np.asarray(rows, dtype=int), np.asarray(days, dtype="datetime64[ns]"), truth, groups)
+
+
+class CandidateMasks:
+    """Hard-rule masks for blocks of queries at their as-of days."""
+
+    def __init__(self, tables: Tables, known_events: pd.DataFrame) -> None:
+        self.tables = tables
+        hires = known_events[known_events["event"] == "hired"].drop_duplicates(["seeker_id", "opening_id"])
+        self.hire_o = tables.opening_row.get_indexer(hires["opening_id"])
+        self.hire_t = hires["occurred_at"].to_numpy()
+        self.positions = tables.openings["positions"].astype(float).fillna(1).to_numpy()
+        applied = known_events[known_events["event"].isin(APPLIED_EVENTS)]
+        applied = applied.groupby(["seeker_id", "opening_id"], as_index=False)["occurred_at"].min()
+        self.applied_s = tables.seeker_row.get_indexer(applied["seeker_id"])
+        self.applied_o = tables.opening_row.get_indexer(applied["opening_id"])
+        self.applied_t = applied["occurred_at"].to_numpy()
+
+    def _left(self, day: np.datetime64) -> np.ndarray:
+        hired = np.bincount(self.hire_o[self.hire_t < day], minlength=len(self.positions))
+        return self.positions - hired
+
+    def block(self, side: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+        t = self.tables
+        if side == "seeker":
+            mask = t.open_block(days) & t.eligible_block(rows)
+            for day in np.unique(days):
+                mask[days == day] &= self._left(day)[None, :] > 0
+            seeker_pos = pd.Index(rows).get_indexer(self.applied_s)
+            hit = seeker_pos >= 0
+            early = hit & (self.applied_t < days[np.where(hit, seeker_pos, 0)])
+            mask[seeker_pos[early], self.applied_o[early]] = False
+            return mask
+        return t.eligible_block(np.arange(len(t.seekers)), rows).T
+
+
+Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def rank_queries(queries: EvalQueries, masks: CandidateMasks, scorer: Scorer, k: int = K) -> np.ndarray:
+    """Top ``k`` candidate rows per query (-1 pads short lists); ``scorer(rows, items, days, mask)``."""
+    out = np.full((len(queries.rows), k), -1, dtype=np.int64)
+    chunk = 128
+    for start in range(0, len(queries.rows), chunk):
+        rows = queries.rows[start : start + chunk]
+        days = queries.days[start : start + chunk]
+        mask = masks.block(queries.side, rows, days)
+        scores = scorer(rows, np.arange(mask.shape[1]), days, mask)
+        scores = np.where(mask, scores, -np.inf)
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        valid = np.take_along_axis(mask, top, axis=1)
+        out[start : start + chunk] = np.where(valid, top, -1)
+    return out
+
+
+def model_scorer(model: PairModel, seekers: pd.DataFrame, openings: pd.DataFrame, side: str) -> Scorer:
+    """Scores of the learned ranker for the allowed pairs of a block."""
+    seeker_codes = model.featurizer_.encode_seekers(seekers)
+    opening_codes = model.featurizer_.encode_openings(openings)
+
+    def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        qi, ii = np.nonzero(mask)
+        s, o = (rows[qi], items[ii]) if side == "seeker" else (items[ii], rows[qi])
+        dense = np.full(mask.shape, -np.inf)
+        if len(qi):
+            x = model.features(seeker_codes, opening_codes, openings, s, o, days[qi])
+            dense[qi, ii] = model.score(side, x)
+        return dense
+
+    return score
+
+
+def baseline_scorer(recommender: Recommender) -> Scorer:
+    def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return recommender.score(rows, items)
+
+    return score
+
+
+def interaction_matrix(events: pd.DataFrame, tables: Tables) -> sp.csr_matrix:
+    """Seekers × openings graded interest from the known history (for the baselines)."""
+    grades = seeker_queries(events, tables)
+    grades = grades[grades["grade"] > 0]
+    shape = (len(tables.seekers), len(tables.openings))
+    return sp.csr_matrix((grades["grade"].astype(float), (grades["s"], grades["o"])), shape=shape)
+
+
+def score_lists(queries: EvalQueries, top: np.ndarray, n_items: int, k: int = K) -> dict[str, object]:
+    """Per-query metric arrays and the catalogue figures of one system's lists."""
+    gains = np.array(
+        [
+            [truth.get(int(i), 0.0) if i >= 0 else 0.0 for i in row]
+            for row, truth in zip(top, queries.truth, strict=True)
+        ]
+    )
+    ideal = metrics.pad_ragged([sorted(t.values(), reverse=True) for t in queries.truth])
+    n_relevant = np.array([len(t) for t in queries.truth])
+    hires = np.array(
+        [[truth.get(int(i), 0.0) >= 4 for i in row] for row, truth in zip(top, queries.truth, strict=True)]
+    )
+    shown = top[top >= 0]
+    return {
+        "ndcg": metrics.ndcg_at_k(gains, ideal, k),
+        "recall": metrics.recall_at_k(gains > 0, n_relevant, k),
+        "mrr": metrics.mrr(gains > 0),
+        "hire_hit": metrics.hit_at_k(hires, k),
+        "has_hire": np.array([max(t.values()) >= 4 for t in queries.truth]),
+        "coverage": metrics.catalogue_coverage(shown, n_items),
+        "gini": metrics.gini(metrics.exposure_counts(shown, n_items)),
+    }
+
+
+def summarise(queries: EvalQueries, scored: dict[str, object]) -> dict[str, float]:
+    """Mean metrics over queries (hire-hit over queries that had a hire)."""
+    has_hire = scored["has_hire"]
+    return {
+        "ndcg@10": float(np.nanmean(scored["ndcg"])),
+        "recall@10": float(np.nanmean(scored["recall"])),
+        "mrr": float(np.mean(scored["mrr"])),
+        "hire_hit@10": float(np.mean(scored["hire_hit"][has_hire])) if has_hire.any() else float("nan"),
+        "coverage": float(scored["coverage"]),
+        "gini": float(scored["gini"]),
+        "queries": float(len(queries.rows)),
+    }
+
+
+def by_group(queries: EvalQueries, scored: dict[str, object]) -> dict[str, float]:
+    """NDCG@10 per reporting group (a seeker in several groups counts in each)."""
+    out: dict[str, list[float]] = {}
+    for value, groups in zip(scored["ndcg"], queries.groups, strict=True):
+        for g in groups:
+            out.setdefault(g, []).append(value)
+    return {g: float(np.nanmean(v)) for g, v in sorted(out.items())}
+
+
+def evaluate(
+    model: PairModel,
+    seekers: pd.DataFrame,
+    openings: pd.DataFrame,
+    known_events: pd.DataFrame,
+    test_events: pd.DataFrame,
+    *,
+    k: int = K,
+    with_baselines: bool = True,
+    seed: int = 0,
+    progress: Callable | None = None,
+) -> dict[str, dict]:
+    """Metrics of the model (and baselines) on both sides; ``model`` must be fitted on ``known_events``."""
+    tables = Tables(seekers, openings)
+    masks = CandidateMasks(tables, pd.concat([known_events, test_events]))
+    interactions = interaction_matrix(known_events, tables)
+    seeker_docs = Featurizer._seeker_docs(seekers)["profile"]
+    opening_docs = Featurizer._opening_docs(openings)["profile"]
+    report: dict[str, dict] = {}
+    for side in ("seeker", "opening"):
+        queries = build_queries(side, test_events, tables)
+        n_items = len(openings) if side == "seeker" else len(seekers)
+        systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, seekers, openings, side)}
+        if with_baselines:
+            x = interactions if side == "seeker" else interactions.T.tocsr()
+            q_text, i_text = (seeker_docs, opening_docs) if side == "seeker" else (opening_docs, seeker_docs)
+            for rec in baselines(seed):
+                systems[rec.name] = baseline_scorer(rec.fit(x, q_text, i_text))
+        side_report = {"systems": {}, "groups": {}}
+        for name, scorer in systems.items():
+            if progress:
+                progress(f"{side} side: {name}")
+            scored = score_lists(queries, rank_queries(queries, masks, scorer, k), n_items, k)
+            side_report["systems"][name] = summarise(queries, scored)
+            side_report["groups"][name] = by_group(queries, scored)
+            side_report.setdefault("ndcg_per_query", {})[name] = scored["ndcg"]
+        report[side] = side_report
+    return report

@@ -1,0 +1,125 @@
+"""Queries by time: who was looking when, what they could see, and what happened.
+
+A query is one seeker (seeker side) or one opening (opening side) at one
+moment. Its candidates are what the hard rules allowed at that moment: openings
+open that day and eligible for the seeker, or seekers eligible for the opening.
+Training pairs are the query's labelled pairs plus negatives sampled from its
+candidates; evaluation ranks every candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matcher import eligibility
+from matcher.history import pair_grades
+
+
+@dataclass
+class Tables:
+    """Row-aligned arrays of the full seeker and opening tables used for masks."""
+
+    seekers: pd.DataFrame
+    openings: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self.seeker_row = pd.Index(self.seekers["seeker_id"])
+        self.opening_row = pd.Index(self.openings["opening_id"])
+        self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
+        self.groups = eligibility.group_matrix(self.seekers["groups"])
+        self.rules = eligibility.opening_rules(self.openings)
+        self.posted = self.openings["posted_at"].dt.normalize().to_numpy()
+        deadline = self.openings["deadline"].dt.normalize()
+        self.deadline = deadline.fillna(pd.Timestamp.max.normalize()).to_numpy()
+
+    def open_block(self, days: np.ndarray) -> np.ndarray:
+        """Openings open on each day (rows) — posted on or before, deadline not past."""
+        d = days.astype("datetime64[ns]")[:, None]
+        return (self.posted[None, :] <= d) & (self.deadline[None, :] >= d)
+
+    def eligible_block(self, seeker_rows: np.ndarray, opening_rows: np.ndarray | None = None) -> np.ndarray:
+        rules = self.rules if opening_rows is None else {k: v[opening_rows] for k, v in self.rules.items()}
+        return eligibility.eligible_block(self.birth_year[seeker_rows], self.groups[seeker_rows], rules)
+
+
+@dataclass
+class Labelled:
+    """Pairs with graded outcomes: rows into the seeker and opening tables."""
+
+    s: np.ndarray
+    o: np.ndarray
+    at: np.ndarray  # datetime64: the moment features are computed for
+    grade: np.ndarray
+    query: np.ndarray  # query number of each pair
+
+
+def seeker_queries(events: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """One query per seeker and week of activity: its first moment and its pairs' grades."""
+    pairs = pair_grades(events, side="seeker")
+    pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
+    pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
+    week = pairs["first_at"].dt.to_period("W").astype(str)
+    pairs["query"] = pd.factorize(pairs["seeker_id"].astype(str) + "|" + week)[0]
+    pairs["at"] = pairs.groupby("query")["first_at"].transform("min").dt.normalize()
+    return pairs
+
+
+def opening_queries(events: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """One query per opening: its first moment in the window and its pairs' employer-side grades."""
+    pairs = pair_grades(events, side="opening")
+    pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
+    pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
+    pairs["query"] = pd.factorize(pairs["opening_id"])[0]
+    pairs["at"] = pairs.groupby("query")["first_at"].transform("min").dt.normalize()
+    return pairs
+
+
+def sample_training_pairs(
+    side: str, pairs: pd.DataFrame, tables: Tables, n_negatives: int, rng: np.random.Generator
+) -> Labelled:
+    """Labelled pairs of each query plus ``n_negatives`` sampled unseen candidates (grade 0)."""
+    queries = pairs.groupby("query").agg(s=("s", "first"), o=("o", "first"), at=("at", "first"))
+    q_ids = queries.index.to_numpy()
+    s_parts, o_parts, at_parts, q_parts = [pairs["s"].to_numpy()], [pairs["o"].to_numpy()], [], []
+    at_parts.append(pairs["at"].to_numpy())
+    q_parts.append(pairs["query"].to_numpy())
+    grade_parts = [pairs["grade"].to_numpy()]
+    chunk = 512
+    for start in range(0, len(queries), chunk):
+        block = queries.iloc[start : start + chunk]
+        days = block["at"].to_numpy()
+        if side == "seeker":
+            allowed = tables.open_block(days) & tables.eligible_block(block["s"].to_numpy())
+        else:
+            allowed = tables.eligible_block(np.arange(len(tables.seekers)), block["o"].to_numpy()).T
+        keys = rng.random(allowed.shape)
+        keys[~allowed] = -1.0
+        take = min(n_negatives, allowed.shape[1])
+        picked = np.argpartition(-keys, take - 1, axis=1)[:, :take]
+        valid = np.take_along_axis(keys, picked, axis=1) >= 0
+        rows, cols = np.nonzero(valid)
+        partner = picked[rows, cols]
+        if side == "seeker":
+            s_parts.append(block["s"].to_numpy()[rows])
+            o_parts.append(partner)
+        else:
+            s_parts.append(partner)
+            o_parts.append(block["o"].to_numpy()[rows])
+        at_parts.append(days[rows])
+        q_parts.append(q_ids[start : start + chunk][rows])
+        grade_parts.append(np.zeros(len(rows), dtype=int))
+    s, o = np.concatenate(s_parts), np.concatenate(o_parts)
+    q = np.concatenate(q_parts)
+    # A sampled negative that is also a labelled pair of the query keeps its label only.
+    key = pd.DataFrame({"q": q, "s": s, "o": o})
+    first = ~key.duplicated(keep="first").to_numpy()
+    return Labelled(
+        s=s[first],
+        o=o[first],
+        at=np.concatenate(at_parts)[first],
+        grade=np.concatenate(grade_parts)[first],
+        query=q[first],
+    )
