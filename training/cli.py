@@ -57,7 +57,10 @@ def cmd_import_postings(args: argparse.Namespace) -> int:
     from training.portal import convert_postings
 
     report = convert_postings(args.portal_csv, args.out)
-    print(report)
+    print(f"{report.converted:,} of {report.total:,} postings written to {report.out}; {report.skipped:,} left out")
+    for kind, count in report.kind_counts().most_common():
+        print(f"  {kind}: {count:,}")
+    print(f"every problem, row by row: {report.report_path}")
     return 0
 
 
