@@ -68,6 +68,7 @@ def _write_atomic(path: Path, content: str) -> None:
         tmp.write(content)
         tmp.flush()
         os.fsync(tmp.fileno())
+    os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, path)
 
 

@@ -23,11 +23,19 @@ import pandas as pd
 from matcher import domain, reference
 
 LIST_SEP = ";"
+# 2020-03-02 or 2020-03-02T14:05:00 (seconds, fraction and a space separator tolerated)
+ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+MAX_INT = 2**53  # beyond this a CSV number cannot be held exactly
 MAX_LISTED_PROBLEMS = 50
 
 # A Korean resident registration number: YYMMDD-NNNNNNN (the hyphen may be a space
 # or absent). Storing one without a statute is forbidden (PIPA Art. 24-2).
 RRN_PATTERN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[-\s]?[1-8]\d{6}(?!\d)")
+
+
+def redact(text: str) -> str:
+    """Replace anything shaped like a resident registration number."""
+    return RRN_PATTERN.sub("[주민등록번호 삭제]", text)
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,7 @@ def _read_raw(source: Path | io.TextIOBase, label: str) -> _Raw:
         handle: io.TextIOBase = io.StringIO(text, newline="")
     else:
         handle = source
-    reader = csv.reader(handle)
+    reader = csv.reader(handle, strict=True)  # an unclosed quote is an error, not a swallowed file
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -191,7 +199,7 @@ def _read_raw(source: Path | io.TextIOBase, label: str) -> _Raw:
             records.append(record)
             lines.append(start)
     except csv.Error as exc:
-        raise ContractError([Problem(label, reader.line_num, "", f"broken CSV: {exc}")]) from exc
+        raise ContractError([Problem(label, reader.line_num, "", redact(f"broken CSV: {exc}"))]) from exc
     rows = pd.DataFrame(records, columns=header, dtype=object)
     return _Raw(label, header, rows, np.asarray(lines, dtype=np.int64), problems)
 
@@ -214,6 +222,7 @@ class _Checker:
             rows = np.flatnonzero(rows)
         for k, i in enumerate(rows):
             why = reason[k] if isinstance(reason, list) else reason
+            why = redact(why)  # a reason may quote a cell; a registration number is never repeated
             self.bad[i] = True
             self.reasons[i].append(f"{column}: {why}" if column else why)
             self.problems.append(Problem(self.raw.label, int(self.raw.lines[i]), column, why))
@@ -232,6 +241,10 @@ def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
         unparsable = ~empty & numbers.isna().to_numpy()
         check.flag(unparsable, col.name, [f"not a number: {v!r}" for v in text[unparsable]])
         if col.kind == "int":
+            huge = ~empty & ~unparsable & (numbers.abs() > MAX_INT).fillna(False).to_numpy()
+            check.flag(huge, col.name, [f"number too large: {v!r}" for v in text[huge]])
+            numbers = numbers.where(~huge)
+            unparsable |= huge
             fractional = ~empty & ~unparsable & (numbers.fillna(0) % 1 != 0).to_numpy()
             check.flag(fractional, col.name, [f"not a whole number: {v!r}" for v in text[fractional]])
         out_of_range = np.zeros(len(text), dtype=bool)
@@ -253,7 +266,8 @@ def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
         check.flag(unknown, col.name, [f"expected true or false, found {v!r}" for v in text[unknown]])
         return truthy.astype(bool)
     if col.kind == "date":
-        parsed = pd.to_datetime(text.where(~empty, None), format="ISO8601", errors="coerce")
+        iso = text.str.fullmatch(ISO_DATE).to_numpy()
+        parsed = pd.to_datetime(text.where(~empty & iso, None), format="ISO8601", errors="coerce")
         unparsable = ~empty & parsed.isna().to_numpy()
         check.flag(unparsable, col.name, [f"not an ISO date: {v!r}" for v in text[unparsable]])
         return parsed
@@ -289,10 +303,10 @@ def _parse_table(raw: _Raw, columns: tuple[Column, ...], warn: list[str]) -> tup
         raise ContractError(
             [Problem(raw.label, 1, name, "required column is missing from the header") for name in missing_required]
         )
-    extra = [h for h in raw.header if h not in known]
+    extra = [h or "(blank)" for h in dict.fromkeys(raw.header) if h not in known]
     if extra:
         warn.append(f"{raw.label}: ignoring unknown column(s): {', '.join(extra)}")
-    duplicated_header = sorted({h for h in raw.header if raw.header.count(h) > 1})
+    duplicated_header = sorted({h for h in raw.header if h in known and raw.header.count(h) > 1})
     if duplicated_header:
         raise ContractError(
             [Problem(raw.label, 1, h, "column appears more than once in the header") for h in duplicated_header]
@@ -395,7 +409,7 @@ def _write_rejects(raw: _Raw, check: _Checker, directory: Path, name: str) -> in
     for col in rejected.columns:
         # A cell that looks like a resident registration number is not copied out.
         rejected[col] = rejected[col].fillna("").astype(str).str.replace(RRN_PATTERN, "[삭제됨]", regex=True)
-    rejected.insert(0, "reason", ["; ".join(check.reasons[i]) for i in idx])
+    rejected.insert(0, "reason", [redact("; ".join(check.reasons[i])) for i in idx])
     rejected.insert(0, "line", raw.lines[idx])
     directory.mkdir(parents=True, exist_ok=True)
     rejected.to_csv(path, index=False, encoding="utf-8")

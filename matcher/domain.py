@@ -87,18 +87,22 @@ EVENT_GRADE: dict[str, int] = {
     "declined": 0,
 }
 
-# Paid hours in a month for a 40-hour week under the Labor Standards Act:
-# (40 h + 8 h paid weekly rest) × 365/7/12 ≈ 209, the figure Korean postings use.
+# Paid hours in a month under the Labor Standards Act: the weekly hours plus the paid
+# weekly rest (주휴: 8 h for a 40-hour week, pro rata below, none under 15 h, at most 8 h),
+# times 365/7/12 weeks. A 40-hour week gives (40 + 8) × 4.345 ≈ 209, the figure postings use.
 WEEKS_PER_MONTH = 365.0 / 7.0 / 12.0
-PAID_REST_FACTOR = 1.2
 STANDARD_WEEKLY_HOURS = 40.0
+FULL_WEEKLY_REST = 8.0
+MIN_HOURS_FOR_REST = 15.0
 
 
 def monthly_paid_hours(hours_per_week: np.ndarray | float) -> np.ndarray:
-    """Paid hours in a month for a weekly schedule, weekly paid rest included."""
+    """Paid hours in a month for a weekly schedule, paid weekly rest included (40 h/week if unknown)."""
     hours = np.asarray(hours_per_week, dtype=float)
     hours = np.where(np.isfinite(hours) & (hours > 0), hours, STANDARD_WEEKLY_HOURS)
-    return hours * WEEKS_PER_MONTH * PAID_REST_FACTOR
+    rest = np.minimum(hours / STANDARD_WEEKLY_HOURS, 1.0) * FULL_WEEKLY_REST
+    rest = np.where(hours >= MIN_HOURS_FOR_REST, rest, 0.0)
+    return (hours + rest) * WEEKS_PER_MONTH
 
 
 def hourly_wage(

@@ -82,12 +82,14 @@ def _metrics_table(report: dict) -> str:
 
 def _public_report(report: dict) -> dict:
     """The report without per-query arrays, for JSON and manifests."""
-    return {side: {k: v for k, v in r.items() if k != "ndcg_per_query"} for side, r in report.items()}
+    hidden = ("ndcg_per_query", "score_gain")
+    return {side: {k: v for k, v in r.items() if k not in hidden} for side, r in report.items()}
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from matcher.ranker import PairModel
     from training.pipeline import train
+    from training.report import write_report
 
     data = _load(args)
     model = PairModel(analyzer=args.analyzer, random_state=args.seed)
@@ -102,8 +104,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     manifest["parameters"] = {k: v for k, v in manifest["parameters"].items() if not k.endswith("_")}
     folder = bundle.save(result.model, args.model_dir, manifest)
+    page = write_report(result.report, folder / "report.html", notes=f"time split: {result.cutoffs}")
     print(_metrics_table(result.report))
-    print(f"\nbundle written to {folder} (now CURRENT)")
+    print(f"\nbundle written to {folder} (now CURRENT); report: {page}")
     return 0
 
 

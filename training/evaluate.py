@@ -100,8 +100,17 @@ class CandidateMasks:
 Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def rank_queries(queries: EvalQueries, masks: CandidateMasks, scorer: Scorer, k: int = K) -> np.ndarray:
-    """Top ``k`` candidate rows per query (-1 pads short lists); ``scorer(rows, items, days, mask)``."""
+def rank_queries(
+    queries: EvalQueries,
+    masks: CandidateMasks,
+    scorer: Scorer,
+    k: int = K,
+    collect: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """Top ``k`` candidate rows per query (-1 pads short lists); ``scorer(rows, items, days, mask)``.
+
+    With ``collect``, (score, gain) rows of every candidate are appended to it, for calibration plots.
+    """
     out = np.full((len(queries.rows), k), -1, dtype=np.int64)
     chunk = 128
     for start in range(0, len(queries.rows), chunk):
@@ -110,6 +119,11 @@ def rank_queries(queries: EvalQueries, masks: CandidateMasks, scorer: Scorer, k:
         mask = masks.block(queries.side, rows, days)
         scores = scorer(rows, np.arange(mask.shape[1]), days, mask)
         scores = np.where(mask, scores, -np.inf)
+        if collect is not None:
+            truth = np.zeros(mask.shape)
+            for i, gains in enumerate(queries.truth[start : start + chunk]):
+                truth[i, list(gains)] = list(gains.values())
+            collect.append(np.column_stack([scores[mask], truth[mask]]))
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         valid = np.take_along_axis(mask, top, axis=1)
         out[start : start + chunk] = np.where(valid, top, -1)
@@ -228,7 +242,10 @@ def evaluate(
         for name, scorer in systems.items():
             if progress:
                 progress(f"{side} side: {name}")
-            scored = score_lists(queries, rank_queries(queries, masks, scorer, k), n_items, k)
+            collect = [] if name == "jobmatch" else None
+            scored = score_lists(queries, rank_queries(queries, masks, scorer, k, collect), n_items, k)
+            if collect:
+                side_report["score_gain"] = np.vstack(collect)
             side_report["systems"][name] = summarise(queries, scored)
             side_report["groups"][name] = by_group(queries, scored)
             side_report.setdefault("ndcg_per_query", {})[name] = scored["ndcg"]
