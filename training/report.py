@@ -15,8 +15,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 SIDE_TITLES = {"seeker": "구직자 → 공고 추천", "opening": "공고 → 후보자 추천"}
 METRIC_LABELS = {
