@@ -9,11 +9,13 @@ scipy.sparse: no Python loop runs over pairs. Gender is never read.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import MultiLabelBinarizer, normalize
 
 from matcher import domain, eligibility, occupation, text
@@ -59,6 +61,7 @@ class Encoded:
     past_codes: sp.csr_matrix | None  # seekers only
     families: sp.csr_matrix  # seekers: desired ∪ past; openings: own
     industries: sp.csr_matrix
+    latent: np.ndarray  # low-rank projection of profile + free text, rows of unit length
     numbers: dict[str, np.ndarray]
 
 
@@ -70,14 +73,31 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def rowwise_dot(a: sp.csr_matrix, b: sp.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
-    """``a[rows_a[i]] · b[rows_b[i]]`` for every i, with sparse algebra."""
+def rowwise_dot(
+    a: sp.csr_matrix, b: sp.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray, block: int = 512
+) -> np.ndarray:
+    """``a[rows_a[i]] · b[rows_b[i]]`` for every i.
+
+    Pairs are grouped by distinct ``a`` rows; each group of up to ``block`` rows
+    meets its distinct ``b`` rows in one sparse product, from which the pairs
+    are gathered. This beats gathering one row per pair when rows repeat, as
+    they do in blocks of pairs (one seeker × many openings, and the reverse).
+    """
+    out = np.zeros(len(rows_a), dtype=np.float32)
     if len(rows_a) == 0:
-        return np.zeros(0)
-    unique_a = np.unique(rows_a)
-    if len(unique_a) == 1:  # one seeker against many openings: one sparse product
-        return np.asarray((b[rows_b] @ a[unique_a[0]].T).todense()).ravel()
-    return np.asarray(a[rows_a].multiply(b[rows_b]).sum(axis=1)).ravel()
+        return out
+    unique_a, inverse_a = np.unique(rows_a, return_inverse=True)
+    order = np.argsort(inverse_a, kind="stable")
+    bounds = np.searchsorted(inverse_a[order], np.arange(0, len(unique_a) + block, block))
+    for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        if lo == hi:
+            continue
+        pairs = order[lo:hi]
+        unique_b, inverse_b = np.unique(rows_b[pairs], return_inverse=True)
+        first = chunk * block
+        product = (a[unique_a[first : first + block]] @ b[unique_b].T).toarray()
+        out[pairs] = product[inverse_a[pairs] - first, inverse_b]
+    return out
 
 
 def _binary(binarizer: MultiLabelBinarizer, lists: list[list[str]]) -> sp.csr_matrix:
@@ -103,8 +123,9 @@ class Featurizer:
     analyzer : ``"char"`` (character 2–3-grams) or ``"kiwi"`` (kiwipiepy morphemes).
     """
 
-    def __init__(self, analyzer: str = "char") -> None:
+    def __init__(self, analyzer: str = "char", latent_dim: int = 64) -> None:
         self.analyzer = analyzer
+        self.latent_dim = latent_dim
 
     # -- documents -------------------------------------------------------------------------
     @staticmethod
@@ -166,7 +187,27 @@ class Featurizer:
             [normalize_term(v)] for v in openings["industry"].dropna()
         ]
         self.industries_ = MultiLabelBinarizer(sparse_output=True).fit(industries)
+        self.latent_ = {
+            "seeker": self._fit_latent(self._text_block(s_docs)),
+            "opening": self._fit_latent(self._text_block(o_docs)),
+        }
         return self
+
+    def _text_block(self, docs: dict[str, list[str]]) -> sp.csr_matrix:
+        return sp.hstack([self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])]).tocsr()
+
+    def _fit_latent(self, matrix: sp.csr_matrix) -> TruncatedSVD | None:
+        dim = min(self.latent_dim, matrix.shape[1] - 1, matrix.shape[0] - 1)
+        if dim < 2:
+            return None  # no text to project
+        return TruncatedSVD(dim, random_state=0).fit(matrix)
+
+    def _latent(self, side: str, docs: dict[str, list[str]]) -> np.ndarray:
+        svd = self.latent_[side]
+        n = len(docs["profile"])
+        if svd is None:
+            return np.zeros((n, 1), dtype=np.float32)
+        return normalize(svd.transform(self._text_block(docs))).astype(np.float32)
 
     def _codes(self, lists: list[list[str]]) -> list[list[str]]:
         lookup = self.occupation_codes_
@@ -196,6 +237,7 @@ class Featurizer:
             past_codes=_binary(self.codes_, past),
             families=_binary(self.families_, fams),
             industries=_binary(self.industries_, _norm_list(seekers["desired_industries"])),
+            latent=self._latent("seeker", docs),
             numbers={
                 "lat": _number(seekers, "lat"),
                 "lon": _number(seekers, "lon"),
@@ -226,6 +268,7 @@ class Featurizer:
             past_codes=None,
             families=_binary(self.families_, [sorted({c[:3] for c in cs}) for cs in own]),
             industries=_binary(self.industries_, industries),
+            latent=self._latent("opening", docs),
             numbers={
                 "lat": _number(openings, "lat"),
                 "lon": _number(openings, "lon"),

@@ -39,7 +39,17 @@ HISTORY_FEATURES: tuple[str, ...] = (
     "seeker_applications",
     "days_since_posted",
     "days_to_deadline",
+    "pair_viewed_before",
+    "pair_applied_before",
+    "seeker_days_since_active",
+    "seeker_events_30d",
+    "seeker_hires",
+    "seeker_success_rate",
+    "employer_hire_rate",
+    "text_cooccurrence",
 )
+# Smoothing of success rates: a prior of PRIOR_RATE over PRIOR_WEIGHT applications.
+PRIOR_RATE, PRIOR_WEIGHT = 0.3, 5.0
 
 # Employer-side interest: the employer acted on the seeker (interview, hire).
 EMPLOYER_GRADE: dict[str, int] = {"applied": 1, "interviewed": 3, "hired": 4, "retained": 4}
@@ -109,6 +119,24 @@ class _KeySpace:
         return out
 
 
+def _cooccurrence(x: sp.csr_matrix, seeker_latent: np.ndarray, opening_latent: np.ndarray) -> np.ndarray:
+    """Which seeker text goes with which opening text in the history, beyond chance.
+
+    ``M = Sᵀ X O / |X| - (Sᵀ X 1)(1ᵀ X O) / |X|²`` over the latent text of seekers
+    (S) and openings (O): the lift of engaging pairs over independence. A new
+    seeker and a new opening meet through it: score = s M oᵀ. So a trait written
+    only in self-introductions ('오전만 가능') can meet the openings such seekers
+    took, though no column says so.
+    """
+    total = x.sum()
+    if total == 0 or (seeker_latent.shape[1] != opening_latent.shape[1] and 0):
+        return np.zeros((seeker_latent.shape[1], opening_latent.shape[1]), dtype=np.float32)
+    joint = seeker_latent.T @ (x @ opening_latent)
+    seeker_mass = seeker_latent.T @ np.asarray(x.sum(axis=1)).ravel()
+    opening_mass = opening_latent.T @ np.asarray(x.sum(axis=0)).ravel()
+    return ((joint - np.outer(seeker_mass, opening_mass) / total) / total).astype(np.float32)
+
+
 def _with_empty_row(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.vstack([m, sp.csr_matrix((1, m.shape[1]), dtype=m.dtype)]).tocsr()
 
@@ -133,6 +161,18 @@ class _Counter:
         lo = np.searchsorted(self.keys, keys, side="left")
         counts = np.searchsorted(combined, keys.astype(np.float64) * 1e10 + times, side="left") - lo
         return np.where(keys >= 0, counts, 0)
+
+    def last_before(self, keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """Time of each key's last event strictly before ``times`` (NaN if none)."""
+        combined = self.keys.astype(np.float64) * 1e10 + self.times
+        at = np.searchsorted(combined, keys.astype(np.float64) * 1e10 + times, side="left") - 1
+        found = (keys >= 0) & (at >= 0) & (self.keys[np.maximum(at, 0)] == keys)
+        return np.where(found, self.times[np.maximum(at, 0)], np.nan)
+
+
+def _rate(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Success rate shrunk towards a prior, so two applications say little."""
+    return (successes + PRIOR_RATE * PRIOR_WEIGHT) / (trials + PRIOR_WEIGHT)
 
 
 def _seconds(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -178,6 +218,7 @@ class History:
         shape = (len(self.seeker_index_), len(self.opening_index_))
         x = sp.csr_matrix((interest["grade"].to_numpy(np.float32), (s, o)), shape=shape)
         opening_employer = self.employer_index_.get_indexer(openings["employer_id"])
+        self._opening_employers = opening_employer
         to_employer = sp.csr_matrix(
             (np.ones(len(openings), np.float32), (np.arange(len(openings)), opening_employer)),
             shape=(len(openings), len(self.employer_index_)),
@@ -186,6 +227,7 @@ class History:
         self.employer_space_ = _key_space((x @ to_employer).tocsr(), self.l2)
         self.occupation_space_ = _key_space((x @ opening_codes.occupation_codes).tocsr(), self.l2)
         self.seeker_profile_ = _with_empty_row(normalize(x @ opening_codes.profile).tocsr())
+        self.cooccurrence_ = _cooccurrence(x, seeker_codes.latent, opening_codes.latent)
         self.seeker_history_size_ = np.append(np.asarray((x > 0).sum(axis=1)).ravel(), 0)
 
         es = self.seeker_index_.get_indexer(employer_side["seeker_id"])
@@ -203,8 +245,49 @@ class History:
         self._fit_counters(counted, applied)
         return self
 
+    @staticmethod
+    def _employer_rows(employer_of: pd.Series, opening_ids: pd.Series) -> np.ndarray:
+        return employer_of.reindex(opening_ids.to_numpy()).fillna(-1).to_numpy(dtype=np.int64)
+
+    def _pair_codes(self, seeker_rows: np.ndarray, opening_rows: np.ndarray) -> np.ndarray:
+        """One integer per (seeker, opening) pair known to the history; -1 otherwise."""
+        known = (seeker_rows >= 0) & (opening_rows >= 0)
+        return np.where(known, seeker_rows.astype(np.int64) * len(self.opening_index_) + opening_rows, -1)
+
     def _fit_counters(self, events: pd.DataFrame, applied: pd.DataFrame) -> None:
+        looked = events[events["event"].isin(("viewed", "recommended"))]
+        self.pair_views_ = _Counter(
+            self._pair_codes(
+                self.seeker_index_.get_indexer(looked["seeker_id"]),
+                self.opening_index_.get_indexer(looked["opening_id"]),
+            ),
+            _seconds(looked["occurred_at"]),
+        )
+        self.pair_applications_ = _Counter(
+            self._pair_codes(
+                self.seeker_index_.get_indexer(applied["seeker_id"]),
+                self.opening_index_.get_indexer(applied["opening_id"]),
+            ),
+            _seconds(applied["occurred_at"]),
+        )
         hires = events[events["event"] == "hired"]
+        interviews = events[events["event"].isin(("interviewed", "hired"))].drop_duplicates(["seeker_id", "opening_id"])
+        self.seeker_interviews_ = _Counter(
+            self.seeker_index_.get_indexer(interviews["seeker_id"]), _seconds(interviews["occurred_at"])
+        )
+        employer_of = pd.Series(self._opening_employers, index=self.opening_index_)
+        self.employer_applied_ = _Counter(
+            self._employer_rows(employer_of, applied["opening_id"]), _seconds(applied["occurred_at"])
+        )
+        self.employer_hired_ = _Counter(
+            self._employer_rows(employer_of, hires["opening_id"]), _seconds(hires["occurred_at"])
+        )
+        self.seeker_events_ = _Counter(
+            self.seeker_index_.get_indexer(events["seeker_id"]), _seconds(events["occurred_at"])
+        )
+        self.seeker_hires_ = _Counter(
+            self.seeker_index_.get_indexer(hires["seeker_id"]), _seconds(hires["occurred_at"])
+        )
         self.applications_ = _Counter(
             self.opening_index_.get_indexer(applied["opening_id"]), _seconds(applied["occurred_at"])
         )
@@ -238,6 +321,8 @@ class History:
         raw_opening = self.opening_index_.get_indexer(openings.ids[o])
         raw_seeker = self.seeker_index_.get_indexer(seekers.ids[s])
         applications = self.applications_.before(raw_opening, at_seconds)
+        seeker_applied = self.seeker_applications_.before(raw_seeker, at_seconds)
+        raw_employer = np.where(employer_rows < len(self.employer_index_), employer_rows, -1)
         hires = self.hires_.before(raw_opening, at_seconds)
         positions = openings.numbers["positions"][o]
         posted = _seconds(opening_table["posted_at"].to_numpy()[o])
@@ -255,8 +340,21 @@ class History:
             hires,
             np.nan_to_num(positions, nan=1.0) - hires,
             np.log1p(self.employer_applications_[employer_rows]),
-            np.log1p(self.seeker_applications_.before(raw_seeker, at_seconds)),
+            np.log1p(seeker_applied),
             (at_seconds - posted) / 86400.0,
             np.where(has_deadline, (deadline_seconds - at_seconds) / 86400.0, np.nan),
+            self.pair_views_.before(self._pair_codes(raw_seeker, raw_opening), at_seconds),
+            self.pair_applications_.before(self._pair_codes(raw_seeker, raw_opening), at_seconds),
+            (at_seconds - self.seeker_events_.last_before(raw_seeker, at_seconds)) / 86400.0,
+            self.seeker_events_.before(raw_seeker, at_seconds)
+            - self.seeker_events_.before(raw_seeker, at_seconds - 30 * 86400),
+            self.seeker_hires_.before(raw_seeker, at_seconds),
+            _rate(self.seeker_interviews_.before(raw_seeker, at_seconds), seeker_applied),
+            _rate(
+                self.employer_hired_.before(raw_employer, at_seconds),
+                self.employer_applied_.before(raw_employer, at_seconds),
+            ),
+            np.einsum("ij,ij->i", seekers.latent[s] @ self.cooccurrence_, openings.latent[o]),
         ]
+        assert len(columns) == len(HISTORY_FEATURES)
         return np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import NotFittedError
 
 from matcher.features import CONTENT_FEATURES, Encoded, Featurizer, content_pair_features
@@ -34,6 +34,8 @@ class PairModel:
     analyzer : text analyzer for TF-IDF, ``"char"`` or ``"kiwi"``.
     l2 : EASE ridge strength of the collaborative scores.
     max_iter, learning_rate, max_leaf_nodes : gradient-boosting settings.
+    target : ``"gain"`` regresses on 2^grade - 1, the gain NDCG rewards, so a hire
+        weighs fifteen views; ``"grade"`` regresses on the grade itself.
     random_state : seed of the boosting model.
     """
 
@@ -44,6 +46,7 @@ class PairModel:
         max_iter: int = 200,
         learning_rate: float = 0.08,
         max_leaf_nodes: int = 31,
+        target: str = "grade",
         random_state: int = 0,
     ) -> None:
         self.analyzer = analyzer
@@ -51,6 +54,7 @@ class PairModel:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
+        self.target = target
         self.random_state = random_state
 
     def fit_content(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> PairModel:
@@ -97,7 +101,7 @@ class PairModel:
         """Fit the ranker of one side on pair features and graded outcomes."""
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}")
-        model = HistGradientBoostingRegressor(
+        settings = dict(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
@@ -107,7 +111,12 @@ class PairModel:
         )
         x = x.copy()
         x[:, np.isnan(x).all(axis=0)] = 0.0  # an all-missing column has no bins to learn
-        model.fit(x, grades.astype(float))
+        if self.target == "relevant":
+            model = HistGradientBoostingClassifier(**settings)
+            model.fit(x, grades > 0, sample_weight=np.where(grades > 0, np.exp2(grades) - 1.0, 1.0))
+        else:
+            model = HistGradientBoostingRegressor(**settings)
+            model.fit(x, np.exp2(grades) - 1.0 if self.target == "gain" else grades.astype(float))
         rankers = dict(getattr(self, "rankers_", {}))
         rankers[side] = model
         self.rankers_ = rankers
@@ -118,4 +127,7 @@ class PairModel:
         check_is_fitted(self, "rankers_")
         if side not in self.rankers_:
             raise ValueError(f"no ranker fitted for side {side!r}")
-        return self.rankers_[side].predict(x)
+        model = self.rankers_[side]
+        if isinstance(model, HistGradientBoostingClassifier):
+            return model.predict_proba(x)[:, 1]
+        return model.predict(x)

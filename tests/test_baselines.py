@@ -110,9 +110,7 @@ def test_item_knn_equals_cosine_and_keeps_k_neighbours() -> None:
     np.fill_diagonal(cosine, 0.0)
     full = ItemKNNRecommender(k=1000).fit(x, *texts)
     np.testing.assert_allclose(full.similarity_.toarray(), cosine)
-    np.testing.assert_allclose(
-        full.score(np.arange(x.shape[0]), np.arange(x.shape[1])), dense @ cosine
-    )
+    np.testing.assert_allclose(full.score(np.arange(x.shape[0]), np.arange(x.shape[1])), dense @ cosine)
 
     pruned = ItemKNNRecommender(k=2, shrink=1.0, binary=True).fit(x, *texts)
     assert np.diff(pruned.similarity_.indptr).max() <= 2
@@ -142,9 +140,7 @@ def test_text_models_match_query_to_item_sharing_its_words(model: Recommender) -
 
 
 def test_tfidf_cosine_of_identical_texts_is_one() -> None:
-    model = TfidfCosineRecommender().fit(
-        sp.csr_matrix((2, 1)), ["미싱 재봉", "지게차"], ["미싱 재봉"]
-    )
+    model = TfidfCosineRecommender().fit(sp.csr_matrix((2, 1)), ["미싱 재봉", "지게차"], ["미싱 재봉"])
     np.testing.assert_allclose(model.score([0, 1], [0]), [[1.0], [0.0]], atol=1e-12)
 
 

@@ -75,9 +75,7 @@ def test_ndcg_rejects_bad_input() -> None:
     st.integers(1, 15),
     st.randoms(use_true_random=False),
 )
-def test_ndcg_is_one_for_perfect_ranking_and_bounded_otherwise(
-    relevance: np.ndarray, k: int, rnd
-) -> None:
+def test_ndcg_is_one_for_perfect_ranking_and_bounded_otherwise(relevance: np.ndarray, k: int, rnd) -> None:
     ideal = -np.sort(-relevance, axis=1).astype(float)
     perfect = ndcg_at_k(ideal, relevance, k=k)
     has_relevant = (relevance > 0).any(axis=1)
@@ -138,7 +136,5 @@ def test_gini_known_values() -> None:
 @given(arrays(np.int64, st.integers(1, 30), elements=st.integers(0, 50)))
 def test_gini_equals_mean_absolute_difference_form(counts: np.ndarray) -> None:
     x = counts.astype(float)
-    expected = (
-        0.0 if x.sum() == 0 else np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size * x.sum())
-    )
+    expected = 0.0 if x.sum() == 0 else np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size * x.sum())
     assert gini(x) == pytest.approx(expected, abs=1e-12)

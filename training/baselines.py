@@ -83,8 +83,7 @@ class Recommender(BaseEstimator, ABC):
         queries, items = _clean_texts(query_text), _clean_texts(item_text)
         if x.shape != (len(queries), len(items)):
             raise ValueError(
-                f"interactions has shape {x.shape} but there are {len(queries)} query texts "
-                f"and {len(items)} item texts"
+                f"interactions has shape {x.shape} but there are {len(queries)} query texts and {len(items)} item texts"
             )
         self._fit(x, queries, items)
         self.n_queries_, self.n_items_ = x.shape
@@ -227,9 +226,7 @@ class TfidfCosineRecommender(Recommender):
 
     name = "tfidf"
 
-    def __init__(
-        self, analyzer: Analyzer = "char_wb", ngram_range: tuple[int, int] = (2, 3)
-    ) -> None:
+    def __init__(self, analyzer: Analyzer = "char_wb", ngram_range: tuple[int, int] = (2, 3)) -> None:
         self.analyzer = analyzer
         self.ngram_range = ngram_range
 
@@ -358,9 +355,7 @@ class ItemKNNRecommender(Recommender):
         return (self.history_[queries] @ self.similarity_[items].T).toarray()
 
 
-def _top_k_per_row(
-    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int, k: int
-) -> sp.csr_matrix:
+def _top_k_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int, k: int) -> sp.csr_matrix:
     """An ``(n, n)`` CSR matrix keeping, in each row, the ``k`` largest positive values."""
     positive = values > 0
     rows, cols, values = rows[positive], cols[positive], values[positive]

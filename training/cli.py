@@ -117,11 +117,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     data = _load(args)
     loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
     events = data.events
-    cutoff = pd.Timestamp(args.cutoff) if args.cutoff else cut_dates(events)[1]
+    cutoff = pd.Timestamp(args.cutoff) if args.cutoff else cut_dates(events)[-1]
     known, test = events[events["occurred_at"] < cutoff], events[events["occurred_at"] >= cutoff]
     model = loaded.model
     model.fit_history(known, data.seekers, data.openings, count_events=events)
-    report = evaluate(model, data.seekers, data.openings, known, test, k=args.k, progress=_say)
+    report = evaluate(model, data.seekers, data.openings, events, cutoff, k=args.k, progress=_say)
     if args.json:
         print(json.dumps(_public_report(report), ensure_ascii=False, indent=2))
     else:

@@ -37,31 +37,44 @@ class EvalQueries:
     groups: list[tuple[str, ...]]  # reporting groups of each query
 
 
-def _first_query(pairs: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Keep each seeker's (or opening's) first test moment only."""
-    first = pairs.groupby(key)["at"].transform("min")
-    return pairs[pairs["at"] == first]
-
-
-def build_queries(side: str, test_events: pd.DataFrame, tables: Tables) -> EvalQueries:
-    """Queries of the test window, one per seeker (or opening), at its first test day."""
+def build_queries(side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: Tables) -> EvalQueries:
+    """One query per seeker (or opening) at its first test day; truth is every pair it began in the test window."""
     if side == "seeker":
-        pairs = _first_query(seeker_queries(test_events, tables), "s")
-        key, partner = "s", "o"
+        pairs, key, partner = seeker_queries(events, tables, test_start), "s", "o"
     else:
-        pairs = _first_query(opening_queries(test_events, tables), "o")
-        key, partner = "o", "s"
+        pairs, key, partner = opening_queries(events, tables, test_start), "o", "s"
+    pairs = pairs.assign(start=pairs.groupby(key)["at"].transform("min"))
+    starts = pairs.groupby(key)["start"].first()
     pairs = pairs[pairs["grade"] > 0]
     rows, days, truth, groups = [], [], [], []
     for row, part in pairs.groupby(key, sort=True):
         rows.append(row)
-        days.append(part["at"].iloc[0])
+        days.append(starts[row])
         truth.append(dict(zip(part[partner].to_numpy(), part["grade"].astype(float), strict=True)))
         if side == "seeker":
             groups.append(tuple(tables.seekers.at[row, "groups"]) or ("none",))
         else:
             groups.append((str(tables.openings.at[row, "program"]),))
     return EvalQueries(side, np.asarray(rows, dtype=int), np.asarray(days, dtype="datetime64[ns]"), truth, groups)
+
+
+def reachable(queries: EvalQueries, masks: CandidateMasks) -> EvalQueries:
+    """Keep only truth that the hard rules let be ranked on the as-of day; drop queries left empty.
+
+    An opening posted after the as-of day cannot be in anyone's list, so it would
+    lower every system's score alike and hide the differences.
+    """
+    keep, truth = [], []
+    for start in range(0, len(queries.rows), 256):
+        mask = masks.block(queries.side, queries.rows[start : start + 256], queries.days[start : start + 256])
+        for i, gains in enumerate(queries.truth[start : start + 256]):
+            allowed = {item: gain for item, gain in gains.items() if mask[i, item]}
+            if allowed:
+                keep.append(start + i)
+                truth.append(allowed)
+    keep = np.asarray(keep, dtype=int)
+    groups = [queries.groups[i] for i in keep]
+    return EvalQueries(queries.side, queries.rows[keep], queries.days[keep], truth, groups)
 
 
 class CandidateMasks:
@@ -214,23 +227,26 @@ def evaluate(
     model: PairModel,
     seekers: pd.DataFrame,
     openings: pd.DataFrame,
-    known_events: pd.DataFrame,
-    test_events: pd.DataFrame,
+    events: pd.DataFrame,
+    test_start: pd.Timestamp,
     *,
     k: int = K,
     with_baselines: bool = True,
     seed: int = 0,
     progress: Callable | None = None,
 ) -> dict[str, dict]:
-    """Metrics of the model (and baselines) on both sides; ``model`` must be fitted on ``known_events``."""
+    """Metrics of the model (and baselines) on both sides for the pairs begun on or after ``test_start``.
+
+    ``model`` must have its history fitted on the events before ``test_start``.
+    """
     tables = Tables(seekers, openings)
-    masks = CandidateMasks(tables, pd.concat([known_events, test_events]))
-    interactions = interaction_matrix(known_events, tables)
+    masks = CandidateMasks(tables, events)
+    interactions = interaction_matrix(events[events["occurred_at"] < test_start], tables)
     seeker_docs = Featurizer._seeker_docs(seekers)["profile"]
     opening_docs = Featurizer._opening_docs(openings)["profile"]
     report: dict[str, dict] = {}
     for side in ("seeker", "opening"):
-        queries = build_queries(side, test_events, tables)
+        queries = reachable(build_queries(side, events, test_start, tables), masks)
         n_items = len(openings) if side == "seeker" else len(seekers)
         systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, seekers, openings, side)}
         if with_baselines:

@@ -1,19 +1,22 @@
 """Training: time split, features, rankers for both sides, evaluation, bundle.
 
-The timeline of events before ``until`` is cut in three: *history* (the first
-60 %), *labels* (the next 20 %) and *test* (the last 20 %), by event time.
+The timeline of events before ``until`` is cut by event-time quantiles: two
+*label windows* (40–60 % and 60–80 %) and the *test* window (the last 20 %).
 
 1. The text vocabularies are fitted on all seekers and openings (no outcomes).
-2. The collaborative part is fitted on *history*; training queries come from
-   *labels*, so every feature of a training pair was known before the pair.
-3. Each side's ranker is fitted on those pairs (labelled + sampled negatives).
-4. For evaluation the collaborative part is refitted on history + labels and
-   the *test* window is ranked by the model and every baseline.
+2. For each label window, the collaborative part is fitted on the events
+   before it and training queries come from inside it, so every feature of a
+   training pair was known before the pair (rolling origin).
+3. Each side's ranker is fitted on the pairs of both windows (labelled pairs
+   plus sampled negatives).
+4. For evaluation the collaborative part is refitted on everything before the
+   test window, which the model and every baseline then rank.
 5. For serving it is refitted on all events before ``until``.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,8 +28,8 @@ from matcher.ranker import SIDES, PairModel
 from training.evaluate import evaluate
 from training.queries import Tables, opening_queries, sample_training_pairs, seeker_queries
 
-HISTORY_SHARE = 0.6
-LABEL_SHARE = 0.8
+TEST_SHARE = 0.8  # the last 20 % of events is the test window
+LABEL_WINDOWS = (0.4, 0.6)  # label windows start here and run to the next cut
 
 
 @dataclass
@@ -39,24 +42,30 @@ class TrainResult:
     training_pairs: dict[str, int] = field(default_factory=dict)
 
 
-def cut_dates(events: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """History/labels and labels/test boundaries, at event-time quantiles (whole days)."""
-    times = events["occurred_at"].sort_values()
-    label_start = times.quantile(HISTORY_SHARE).normalize()
-    test_start = times.quantile(LABEL_SHARE).normalize()
-    return label_start, test_start
+def cut_dates(events: pd.DataFrame) -> list[pd.Timestamp]:
+    """Window boundaries at event-time quantiles (whole days): label windows, then the test start."""
+    times = events["occurred_at"]
+    return [times.quantile(q).normalize() for q in (*LABEL_WINDOWS, TEST_SHARE)]
 
 
 def _training_pairs(
-    model: PairModel, side: str, events: pd.DataFrame, tables: Tables, n_negatives: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
+    model: PairModel,
+    side: str,
+    events: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    tables: Tables,
+    n_negatives: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, grades and query numbers of the pairs first seen in ``window`` plus sampled negatives."""
     build = seeker_queries if side == "seeker" else opening_queries
-    labelled = sample_training_pairs(side, build(events, tables), tables, n_negatives, np.random.default_rng(seed))
+    pairs = build(events, tables, *window)
+    labelled = sample_training_pairs(side, pairs, tables, n_negatives, np.random.default_rng(seed))
     featurizer = model.featurizer_
     seeker_codes = featurizer.encode_seekers(tables.seekers)
     opening_codes = featurizer.encode_openings(tables.openings)
     x = model.features(seeker_codes, opening_codes, tables.openings, labelled.s, labelled.o, labelled.at)
-    return x, labelled.grade
+    return x, labelled.grade, labelled.query
 
 
 def train(
@@ -84,26 +93,34 @@ def train(
             "too few events to learn from (need at least 10 before the cut date); "
             "add events.csv with history, or use the content-only baselines"
         )
-    label_start, test_start = cut_dates(events)
-    history = events[events["occurred_at"] < label_start]
-    labels = events[(events["occurred_at"] >= label_start) & (events["occurred_at"] < test_start)]
-    test = events[events["occurred_at"] >= test_start]
-    say(f"collaborative part on {len(history):,} history events")
-    model.fit_history(history, seekers, openings, count_events=events)
+    cuts = cut_dates(events)
+    test_start = cuts[-1]
+    known = events[events["occurred_at"] < test_start]
+    parts: dict[str, list] = {side: [] for side in SIDES}
+    for fold, (start, end) in enumerate(itertools.pairwise(cuts)):
+        history = events[events["occurred_at"] < start]
+        say(f"label window {start.date()}..{end.date()}, history of {len(history):,} events")
+        # Labels may use outcomes after the window, but never from the test window.
+        model.fit_history(history, seekers, openings, count_events=known)
+        for i, side in enumerate(SIDES):
+            found = _training_pairs(model, side, known, (start, end), tables, n_negatives, seed + 10 * fold + i)
+            parts[side].append(found)
     pair_counts = {}
-    for i, side in enumerate(SIDES):
-        say(f"{side}-side ranker on {len(labels):,} label-window events")
-        x, grades = _training_pairs(model, side, labels, tables, n_negatives, seed + i)
+    for side in SIDES:
+        say(f"fitting the {side}-side ranker")
+        x = np.vstack([p[0] for p in parts[side]])
+        grades = np.concatenate([p[1] for p in parts[side]])
         model.fit_ranker(side, x, grades)
         pair_counts[side] = len(grades)
     say("evaluating on the test window")
-    model.fit_history(pd.concat([history, labels]), seekers, openings, count_events=events)
-    report = evaluate(model, seekers, openings, pd.concat([history, labels]), test,
-                      with_baselines=with_baselines, seed=seed, progress=say)  # fmt: skip
+    model.fit_history(known, seekers, openings, count_events=events)
+    report = evaluate(
+        model, seekers, openings, events, test_start, with_baselines=with_baselines, seed=seed, progress=say
+    )
     say("refitting the collaborative part on all events for serving")
     model.fit_history(events, seekers, openings)
     cutoffs = {
-        "label_start": str(label_start.date()),
+        "label_windows": [str(c.date()) for c in cuts[:-1]],
         "test_start": str(test_start.date()),
         "until": str(pd.Timestamp(until).date()) if until is not None else "",
     }

@@ -56,20 +56,39 @@ class Labelled:
     query: np.ndarray  # query number of each pair
 
 
-def seeker_queries(events: pd.DataFrame, tables: Tables) -> pd.DataFrame:
-    """One query per seeker and week of activity: its first moment and its pairs' grades."""
-    pairs = pair_grades(events, side="seeker")
+def _window(pairs: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.DataFrame:
+    """Pairs first seen in [start, end): a pair belongs to the window where it began."""
+    keep = np.ones(len(pairs), dtype=bool)
+    if start is not None:
+        keep &= (pairs["first_at"] >= start).to_numpy()
+    if end is not None:
+        keep &= (pairs["first_at"] < end).to_numpy()
+    return pairs[keep].reset_index(drop=True)
+
+
+def seeker_queries(
+    events: pd.DataFrame, tables: Tables, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """One query per seeker and day of activity, with the grades of the pairs first seen that day.
+
+    Grades come from all of ``events`` (a pair's outcome may come weeks after its
+    first view); only pairs first seen in [start, end) are kept. A pair's opening
+    was open on its first day (the seeker acted on it then), so every labelled
+    pair is a candidate of its query, as at ranking time.
+    """
+    pairs = _window(pair_grades(events, side="seeker"), start, end)
     pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
     pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
-    week = pairs["first_at"].dt.to_period("W").astype(str)
-    pairs["query"] = pd.factorize(pairs["seeker_id"].astype(str) + "|" + week)[0]
-    pairs["at"] = pairs.groupby("query")["first_at"].transform("min").dt.normalize()
+    pairs["at"] = pairs["first_at"].dt.normalize()
+    pairs["query"] = pd.factorize(pairs["seeker_id"].astype(str) + "|" + pairs["at"].astype(str))[0]
     return pairs
 
 
-def opening_queries(events: pd.DataFrame, tables: Tables) -> pd.DataFrame:
-    """One query per opening: its first moment in the window and its pairs' employer-side grades."""
-    pairs = pair_grades(events, side="opening")
+def opening_queries(
+    events: pd.DataFrame, tables: Tables, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """One query per opening: its first day in the window and the employer-side grades of its pairs."""
+    pairs = _window(pair_grades(events, side="opening"), start, end)
     pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
     pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
     pairs["query"] = pd.factorize(pairs["opening_id"])[0]

@@ -114,14 +114,18 @@ def _best_baseline(side_report: dict) -> str | None:
     return max(baselines, key=baselines.get) if baselines else None
 
 
+def _cell(value: float, metric: str) -> str:
+    if value != value:  # NaN: no query of this kind (e.g. no hires in the window)
+        return "–"
+    return f"{value:,.0f}" if metric == "queries" else f"{value:.3f}"
+
+
 def _table(side_report: dict) -> str:
     metrics = list(METRIC_LABELS)
     head = "".join(f"<th>{html.escape(METRIC_LABELS[m])}</th>" for m in metrics)
     rows = []
     for name, values in side_report["systems"].items():
-        cells = "".join(
-            f"<td>{values[m]:,.0f}</td>" if m == "queries" else f"<td>{values[m]:.3f}</td>" for m in metrics
-        )
+        cells = "".join(f"<td>{_cell(values[m], m)}</td>" for m in metrics)
         rows.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
     return f"<table><tr><th>시스템</th>{head}</tr>{''.join(rows)}</table>"
 
