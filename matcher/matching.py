@@ -23,7 +23,8 @@ from matcher.explain import reasons_for
 from matcher.features import Encoded
 from matcher.ranker import FEATURES, PairModel
 
-APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained")
+# Events that mean the seeker already applied: rejected and declined imply an application too.
+APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained", "rejected", "declined")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,57 @@ from matcher.history import HISTORY_FEATURES, History
 FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
 SIDES: tuple[str, ...] = ("seeker", "opening")
 
+# Measures of how active the query itself is are the same for every candidate of
+# a query, so they cannot order its list; left in, they only let the trees
+# extrapolate badly when a query falls outside the activity seen in training
+# (a seeker ranked weeks after their last event). Each side leaves out its own.
+QUERY_CONSTANT: dict[str, tuple[str, ...]] = {
+    "seeker": (
+        "seeker_history_size",
+        "seeker_applications",
+        "seeker_days_since_active",
+        "seeker_events_30d",
+        "seeker_hires",
+        "seeker_success_rate",
+    ),
+    "opening": (
+        "opening_applications",
+        "opening_hires",
+        "positions_left",
+        "employer_applications",
+        "days_since_posted",
+        "days_to_deadline",
+        "employer_hire_rate",
+    ),
+}
+# More similar, better covered or nearer never ranks lower, all else equal. Besides
+# encoding what a counselor would expect, this keeps the content signals in force
+# where training data is thin (old openings, long-idle seekers, new districts).
+MONOTONE: dict[str, int] = {
+    "text_profile_cos": 1,
+    "text_occupation_cos": 1,
+    "text_intro_description_cos": 1,
+    "required_skill_coverage": 1,
+    "required_skills_held": 1,
+    "preferred_skill_coverage": 1,
+    "desired_occupation_match": 1,
+    "past_occupation_match": 1,
+    "occupation_family_match": 1,
+    "industry_match": 1,
+    "distance_km": -1,
+    "distance_over_tolerance": -1,
+    "cf_opening": 1,
+    "cf_employer": 1,
+    "cf_occupation": 1,
+    "history_profile_cos": 1,
+    "employer_profile_cos": 1,
+}
+
+SIDE_COLUMNS: dict[str, np.ndarray] = {
+    side: np.array([i for i, name in enumerate(FEATURES) if name not in dropped])
+    for side, dropped in QUERY_CONSTANT.items()
+}
+
 
 def check_is_fitted(model: object, attribute: str) -> None:
     """Raise NotFittedError when a fitted attribute is missing."""
@@ -101,15 +152,17 @@ class PairModel:
         """Fit the ranker of one side on pair features and graded outcomes."""
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}")
+        columns = SIDE_COLUMNS[side]
         settings = dict(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
-            categorical_features=[FEATURES.index("program")],
+            categorical_features=[int(np.flatnonzero(columns == FEATURES.index("program"))[0])],
+            monotonic_cst=[MONOTONE.get(FEATURES[i], 0) for i in columns],
             early_stopping=False,
             random_state=self.random_state,
         )
-        x = x.copy()
+        x = x[:, columns]  # a copy: the caller's matrix is left as it was
         x[:, np.isnan(x).all(axis=0)] = 0.0  # an all-missing column has no bins to learn
         if self.target == "relevant":
             model = HistGradientBoostingClassifier(**settings)
@@ -128,6 +181,7 @@ class PairModel:
         if side not in self.rankers_:
             raise ValueError(f"no ranker fitted for side {side!r}")
         model = self.rankers_[side]
+        x = x[:, SIDE_COLUMNS[side]]
         if isinstance(model, HistGradientBoostingClassifier):
             return model.predict_proba(x)[:, 1]
         return model.predict(x)

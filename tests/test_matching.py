@@ -9,7 +9,8 @@ The expected answer is computed here, independently, in plain Python from
 - non-empty ``target_groups``: the seeker must be in at least one of them;
 - an opening is open on day d when ``posted_at <= d <= deadline`` (no deadline = open);
 - it is full when distinct seekers hired before the as-of moment reach ``positions``;
-- applied means an applied, interviewed, hired or retained event before the as-of moment.
+- applied means an applied, interviewed, hired or retained event before the as-of moment
+  (a pair with only a rejected or declined event is not generated: that policy is still open).
 
 ``matcher.reference.programs()`` is used only to build the data (which programs exist).
 """
@@ -246,7 +247,7 @@ def build_rules_world(data: Dataset) -> World:
         for o in openings.to_dict("records")
         if not ineligible(s, o) and not unavailable(o, as_of, hired) and not unavailable(o, DATES[3], hired)
     ]
-    kinds = ("interviewed", "retained", "applied", "viewed", "rejected", "recommended")
+    kinds = ("interviewed", "retained", "applied", "viewed", "recommended")
     later = []
     for j, (sid, oid) in enumerate(allowed[::3][:60]):
         when = as_of - pd.Timedelta(days=2) if j % 2 == 0 else as_of + pd.Timedelta(days=2)  # after DATES[2]
@@ -359,6 +360,34 @@ def test_empty_request_gives_empty_list(rules_matcher: Matcher) -> None:
     assert rules_matcher.candidates([], DATES[1]) == []
 
 
+def test_small_chunks_give_the_same_lists(rules_matcher: Matcher, world: World) -> None:
+    seeker_ids = list(world.seekers["seeker_id"])[::3]
+    opening_ids = list(world.openings["opening_id"])[::2]
+    as_of = DATES[2]
+    assert rules_matcher.matches(seeker_ids, as_of, k=5, chunk_pairs=50) == rules_matcher.matches(
+        seeker_ids, as_of, k=5
+    )
+    small = rules_matcher.candidates(opening_ids, as_of, k=5, chunk_pairs=70)
+    assert small == rules_matcher.candidates(opening_ids, as_of, k=5)
+
+
+def test_masks_only_narrow_the_lists(rules_matcher: Matcher, world: World) -> None:
+    as_of = DATES[2]
+    seeker_ids = list(world.seekers["seeker_id"])
+    opening_mask = np.arange(len(world.openings)) % 2 == 0
+    masked = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings), opening_mask=opening_mask)
+    full = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings))
+    allowed = set(world.openings["opening_id"][opening_mask])
+    assert masked and {m.opening_id for m in masked} <= allowed
+    assert {(m.seeker_id, m.opening_id) for m in masked} == {
+        (m.seeker_id, m.opening_id) for m in full if m.opening_id in allowed
+    }
+    seeker_mask = np.arange(len(world.seekers)) % 3 == 0
+    chosen = set(world.seekers["seeker_id"][seeker_mask])
+    found = rules_matcher.candidates(list(world.openings["opening_id"]), as_of, k=10, seeker_mask=seeker_mask)
+    assert found and {m.seeker_id for m in found} <= chosen
+
+
 # -- candidates ---------------------------------------------------------------------------------
 def test_candidates_are_exactly_the_eligible_seekers(rules_matcher: Matcher, world: World) -> None:
     opening_ids = list(world.openings["opening_id"])
@@ -412,7 +441,7 @@ def random_worlds(draw: st.DrawFn) -> dict:
             st.tuples(
                 st.integers(0, N_SEEKERS - 1),
                 st.integers(0, N_OPENINGS - 1),
-                st.sampled_from(["viewed", "applied", "interviewed", "hired", "retained", "rejected"]),
+                st.sampled_from(["viewed", "recommended", "applied", "interviewed", "hired", "retained"]),
                 st.integers(-30, 30),  # days from AS_OF, never on it
             ),
             max_size=80,

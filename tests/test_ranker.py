@@ -65,6 +65,26 @@ def test_top_match_of_a_seeker_is_an_opening_of_its_trade(planted_matcher: Match
     assert share >= MIN_SHARE, f"only {share:.0%} of seekers get an own-trade opening first; wrong: {wrong}"
 
 
+@pytest.mark.xfail(
+    reason="known weakness: days after the last event of this tiny world, opening popularity and age outweigh "
+    "content for some seekers (82% own-trade first with monotone content constraints; 90% required)",
+    strict=False,
+)
+def test_top_match_is_of_its_trade_just_after_the_last_event(planted_matcher: Matcher) -> None:
+    """Serving happens after the training data ends; the planted answer does not change then."""
+    after = pd.Timestamp("2025-04-15")
+    assert planted_matcher.events["occurred_at"].max() < after
+    open_ids = planted_matcher.openings["opening_id"][planted_matcher.open_mask(after)]
+    assert {trade_of(i) for i in open_ids} == set(range(len(TRADES)))
+    found = planted_matcher.matches(list(planted_matcher.seekers["seeker_id"]), after, k=1)
+    wrong = {m.seeker_id: m.opening_id for m in found if trade_of(m.seeker_id) != trade_of(m.opening_id)}
+    share = 1 - len(wrong) / len(found)
+    assert share >= MIN_SHARE, (
+        f"on {after.date()}, 3 days after the last event, only {share:.0%} of seekers get an own-trade opening "
+        f"first; wrong: {dict(list(wrong.items())[:8])}"
+    )
+
+
 def test_top_candidate_of_an_opening_is_a_seeker_of_its_trade(planted_matcher: Matcher) -> None:
     openings = planted_matcher.openings
     open_ids = list(openings["opening_id"][planted_matcher.open_mask(AS_OF)])
