@@ -22,6 +22,7 @@ from matcher import domain, eligibility, occupation, text
 from matcher.reference import normalize_term, program_codes
 
 EARTH_RADIUS_KM = 6371.0088
+SPARSE_PAIRS = 0.02  # below this share of all row combinations, pairs are multiplied one by one
 
 CONTENT_FEATURES: tuple[str, ...] = (
     "text_profile_cos",
@@ -87,6 +88,9 @@ def rowwise_dot(
     if len(rows_a) == 0:
         return out
     unique_a, inverse_a = np.unique(rows_a, return_inverse=True)
+    if len(rows_a) < SPARSE_PAIRS * len(unique_a) * len(np.unique(rows_b)):
+        # Few pairs among many rows (sampled training pairs): products would compute mostly unused cells.
+        return np.asarray(a[rows_a].multiply(b[rows_b]).sum(axis=1), dtype=np.float32).ravel()
     order = np.argsort(inverse_a, kind="stable")
     bounds = np.searchsorted(inverse_a[order], np.arange(0, len(unique_a) + block, block))
     for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
@@ -188,13 +192,16 @@ class Featurizer:
         ]
         self.industries_ = MultiLabelBinarizer(sparse_output=True).fit(industries)
         self.latent_ = {
-            "seeker": self._fit_latent(self._text_block(s_docs)),
-            "opening": self._fit_latent(self._text_block(o_docs)),
+            side: self._fit_latent(
+                self._text_block(self._tfidf("profile", d["profile"]), self._tfidf("free", d["free"]))
+            )
+            for side, d in (("seeker", s_docs), ("opening", o_docs))
         }
         return self
 
-    def _text_block(self, docs: dict[str, list[str]]) -> sp.csr_matrix:
-        return sp.hstack([self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])]).tocsr()
+    @staticmethod
+    def _text_block(profile: sp.csr_matrix, free: sp.csr_matrix) -> sp.csr_matrix:
+        return sp.hstack([profile, free]).tocsr()
 
     def _fit_latent(self, matrix: sp.csr_matrix) -> TruncatedSVD | None:
         dim = min(self.latent_dim, matrix.shape[1] - 1, matrix.shape[0] - 1)
@@ -202,12 +209,11 @@ class Featurizer:
             return None  # no text to project
         return TruncatedSVD(dim, random_state=0).fit(matrix)
 
-    def _latent(self, side: str, docs: dict[str, list[str]]) -> np.ndarray:
+    def _latent(self, side: str, profile: sp.csr_matrix, free: sp.csr_matrix) -> np.ndarray:
         svd = self.latent_[side]
-        n = len(docs["profile"])
         if svd is None:
-            return np.zeros((n, 1), dtype=np.float32)
-        return normalize(svd.transform(self._text_block(docs))).astype(np.float32)
+            return np.zeros((profile.shape[0], 1), dtype=np.float32)
+        return normalize(svd.transform(self._text_block(profile, free))).astype(np.float32)
 
     def _codes(self, lists: list[list[str]]) -> list[list[str]]:
         lookup = self.occupation_codes_
@@ -226,18 +232,19 @@ class Featurizer:
         past = self._codes([list(x) for x in seekers["occupations"]])
         fams = [sorted({c[:3] for c in d + p}) for d, p in zip(desired, past, strict=True)]
         skills = text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))
+        profile, free = self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])
         return Encoded(
             ids=seekers["seeker_id"].to_numpy(dtype=object),
-            profile=self._tfidf("profile", docs["profile"]),
+            profile=profile,
             occupation_text=self._tfidf("occupation", docs["occupation"]),
-            free_text=self._tfidf("free", docs["free"]),
+            free_text=free,
             skills=_binary(self.skills_, skills),
             preferred=None,
             occupation_codes=_binary(self.codes_, desired),
             past_codes=_binary(self.codes_, past),
             families=_binary(self.families_, fams),
             industries=_binary(self.industries_, _norm_list(seekers["desired_industries"])),
-            latent=self._latent("seeker", docs),
+            latent=self._latent("seeker", profile, free),
             numbers={
                 "lat": _number(seekers, "lat"),
                 "lon": _number(seekers, "lon"),
@@ -257,18 +264,19 @@ class Featurizer:
         own = self._codes([[x] if isinstance(x, str) and x else [] for x in openings["occupation"]])
         industries = [[normalize_term(v)] if isinstance(v, str) and v else [] for v in openings["industry"]]
         programs = list(program_codes())  # the program feature is its catalogue position
+        profile, free = self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])
         return Encoded(
             ids=openings["opening_id"].to_numpy(dtype=object),
-            profile=self._tfidf("profile", docs["profile"]),
+            profile=profile,
             occupation_text=self._tfidf("occupation", docs["occupation"]),
-            free_text=self._tfidf("free", docs["free"]),
+            free_text=free,
             skills=_binary(self.skills_, text.skill_lists(list(openings["required_skills"]))),
             preferred=_binary(self.skills_, text.skill_lists(list(openings["preferred_skills"]))),
             occupation_codes=_binary(self.codes_, own),
             past_codes=None,
             families=_binary(self.families_, [sorted({c[:3] for c in cs}) for cs in own]),
             industries=_binary(self.industries_, industries),
-            latent=self._latent("opening", docs),
+            latent=self._latent("opening", profile, free),
             numbers={
                 "lat": _number(openings, "lat"),
                 "lon": _number(openings, "lon"),

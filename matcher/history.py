@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from matcher.domain import EVENT_GRADE
-from matcher.features import Encoded, rowwise_dot
+from matcher.features import Encoded
 
 HISTORY_FEATURES: tuple[str, ...] = (
     "cf_opening",
@@ -137,6 +137,10 @@ def _cooccurrence(x: sp.csr_matrix, seeker_latent: np.ndarray, opening_latent: n
     return ((joint - np.outer(seeker_mass, opening_mass) / total) / total).astype(np.float32)
 
 
+def _with_empty_dense_row(m: np.ndarray) -> np.ndarray:
+    return np.vstack([np.asarray(m, dtype=np.float32), np.zeros((1, m.shape[1]), dtype=np.float32)])
+
+
 def _with_empty_row(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.vstack([m, sp.csr_matrix((1, m.shape[1]), dtype=m.dtype)]).tocsr()
 
@@ -226,7 +230,9 @@ class History:
         self.opening_space_ = _key_space(x, self.l2)
         self.employer_space_ = _key_space((x @ to_employer).tocsr(), self.l2)
         self.occupation_space_ = _key_space((x @ opening_codes.occupation_codes).tocsr(), self.l2)
-        self.seeker_profile_ = _with_empty_row(normalize(x @ opening_codes.profile).tocsr())
+        # Content profiles live in the low-rank text space: dense and short, so a
+        # pair's cosine costs a few dozen multiplications whatever the pair pattern.
+        self.seeker_profile_ = _with_empty_dense_row(normalize(x @ opening_codes.latent))
         self.cooccurrence_ = _cooccurrence(x, seeker_codes.latent, opening_codes.latent)
         self.seeker_history_size_ = np.append(np.asarray((x > 0).sum(axis=1)).ravel(), 0)
 
@@ -236,7 +242,7 @@ class History:
             (employer_side["grade"].to_numpy(np.float32), (opening_employer[eo], es)),
             shape=(len(self.employer_index_), len(self.seeker_index_)),
         )
-        self.employer_profile_ = _with_empty_row(normalize(hired @ seeker_codes.profile).tocsr())
+        self.employer_profile_ = _with_empty_dense_row(normalize(hired @ seeker_codes.latent))
         self.employer_applications_ = np.append(np.asarray(to_employer.T @ (x.T > 0).sum(axis=1)).ravel(), 0)
 
         counted = events if count_events is None else count_events
@@ -333,8 +339,8 @@ class History:
             self.opening_space_.scores(seeker_rows, opening_rows),
             self.employer_space_.scores(seeker_rows, employer_rows),
             self.occupation_space_.scores(seeker_rows, occupation_key),
-            rowwise_dot(self.seeker_profile_, openings.profile, seeker_rows, o),
-            rowwise_dot(self.employer_profile_, seekers.profile, employer_rows, s),
+            np.einsum("ij,ij->i", self.seeker_profile_[seeker_rows], openings.latent[o]),
+            np.einsum("ij,ij->i", self.employer_profile_[employer_rows], seekers.latent[s]),
             self.seeker_history_size_[seeker_rows],
             np.log1p(applications),
             hires,

@@ -119,18 +119,23 @@ class PairModel:
         seekers: pd.DataFrame,
         openings: pd.DataFrame,
         count_events: pd.DataFrame | None = None,
+        codes: tuple[Encoded, Encoded] | None = None,
     ) -> PairModel:
-        """Fit the collaborative part on ``events`` (those known at the cutoff)."""
+        """Fit the collaborative part on ``events`` (those known at the cutoff).
+
+        ``codes`` are the tables' encodings when the caller already has them.
+        """
         check_is_fitted(self, "featurizer_")
+        seeker_codes, opening_codes = codes or self.encode(seekers, openings)
         self.history_ = History(self.l2).fit(
-            events,
-            seekers,
-            openings,
-            self.featurizer_.encode_seekers(seekers),
-            self.featurizer_.encode_openings(openings),
-            count_events=count_events,
+            events, seekers, openings, seeker_codes, opening_codes, count_events=count_events
         )
         return self
+
+    def encode(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> tuple[Encoded, Encoded]:
+        """Encodings of a seeker and an opening table with the fitted vocabularies."""
+        check_is_fitted(self, "featurizer_")
+        return self.featurizer_.encode_seekers(seekers), self.featurizer_.encode_openings(openings)
 
     def features(
         self,

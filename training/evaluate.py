@@ -24,6 +24,8 @@ from training.baselines import Recommender, baselines
 from training.queries import Tables, opening_queries, seeker_queries
 
 K = 10
+MAX_QUERIES = 1000  # queries evaluated per side (a random subset when there are more)
+CANDIDATE_POOL = 1000  # opening side: seekers ranked per opening, the truth plus a random eligible sample
 
 
 @dataclass
@@ -56,6 +58,20 @@ def build_queries(side: str, events: pd.DataFrame, test_start: pd.Timestamp, tab
         else:
             groups.append((str(tables.openings.at[row, "program"]),))
     return EvalQueries(side, np.asarray(rows, dtype=int), np.asarray(days, dtype="datetime64[ns]"), truth, groups)
+
+
+def subsample(queries: EvalQueries, seed: int, limit: int = MAX_QUERIES) -> EvalQueries:
+    """At most ``limit`` queries, a seeded random subset, so evaluation stays bounded on large data."""
+    if len(queries.rows) <= limit:
+        return queries
+    keep = np.sort(np.random.default_rng(seed).choice(len(queries.rows), limit, replace=False))
+    return EvalQueries(
+        queries.side,
+        queries.rows[keep],
+        queries.days[keep],
+        [queries.truth[i] for i in keep],
+        [queries.groups[i] for i in keep],
+    )
 
 
 def reachable(queries: EvalQueries, masks: CandidateMasks) -> EvalQueries:
@@ -96,7 +112,10 @@ class CandidateMasks:
         hired = np.bincount(self.hire_o[self.hire_t < day], minlength=len(self.positions))
         return self.positions - hired
 
-    def block(self, side: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    def block(
+        self, side: str, rows: np.ndarray, days: np.ndarray, truth: list[dict[int, float]] | None = None
+    ) -> np.ndarray:
+        """Allowed candidates of each query; on the opening side at most a pool of them (truth kept)."""
         t = self.tables
         if side == "seeker":
             mask = t.open_block(days) & t.eligible_block(rows)
@@ -107,7 +126,17 @@ class CandidateMasks:
             early = hit & (self.applied_t < days[np.where(hit, seeker_pos, 0)])
             mask[seeker_pos[early], self.applied_o[early]] = False
             return mask
-        return t.eligible_block(np.arange(len(t.seekers)), rows).T
+        mask = t.eligible_block(np.arange(len(t.seekers)), rows).T
+        if truth is None or mask.shape[1] <= CANDIDATE_POOL:
+            return mask
+        # Every system ranks the same pool: the truth plus a seeded random sample of eligible seekers.
+        keys = np.random.default_rng(int(rows[0])).random(mask.shape)
+        keys[~mask] = -1.0
+        cut = np.partition(keys, -CANDIDATE_POOL, axis=1)[:, -CANDIDATE_POOL][:, None]
+        pooled = mask & (keys >= cut)
+        for i, gains in enumerate(truth):
+            pooled[i, list(gains)] = mask[i, list(gains)]
+        return pooled
 
 
 Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -129,7 +158,7 @@ def rank_queries(
     for start in range(0, len(queries.rows), chunk):
         rows = queries.rows[start : start + chunk]
         days = queries.days[start : start + chunk]
-        mask = masks.block(queries.side, rows, days)
+        mask = masks.block(queries.side, rows, days, queries.truth[start : start + chunk])
         scores = scorer(rows, np.arange(mask.shape[1]), days, mask)
         scores = np.where(mask, scores, -np.inf)
         if collect is not None:
@@ -143,10 +172,9 @@ def rank_queries(
     return out
 
 
-def model_scorer(model: PairModel, seekers: pd.DataFrame, openings: pd.DataFrame, side: str) -> Scorer:
+def model_scorer(model: PairModel, openings: pd.DataFrame, codes: tuple, side: str) -> Scorer:
     """Scores of the learned ranker for the allowed pairs of a block."""
-    seeker_codes = model.featurizer_.encode_seekers(seekers)
-    opening_codes = model.featurizer_.encode_openings(openings)
+    seeker_codes, opening_codes = codes
 
     def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
         qi, ii = np.nonzero(mask)
@@ -234,21 +262,23 @@ def evaluate(
     with_baselines: bool = True,
     seed: int = 0,
     progress: Callable | None = None,
+    codes: tuple | None = None,
 ) -> dict[str, dict]:
     """Metrics of the model (and baselines) on both sides for the pairs begun on or after ``test_start``.
 
     ``model`` must have its history fitted on the events before ``test_start``.
     """
     tables = Tables(seekers, openings)
+    codes = codes or model.encode(seekers, openings)
     masks = CandidateMasks(tables, events)
     interactions = interaction_matrix(events[events["occurred_at"] < test_start], tables)
     seeker_docs = Featurizer._seeker_docs(seekers)["profile"]
     opening_docs = Featurizer._opening_docs(openings)["profile"]
     report: dict[str, dict] = {}
     for side in ("seeker", "opening"):
-        queries = reachable(build_queries(side, events, test_start, tables), masks)
+        queries = subsample(reachable(build_queries(side, events, test_start, tables), masks), seed)
         n_items = len(openings) if side == "seeker" else len(seekers)
-        systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, seekers, openings, side)}
+        systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, openings, codes, side)}
         if with_baselines:
             x = interactions if side == "seeker" else interactions.T.tocsr()
             q_text, i_text = (seeker_docs, opening_docs) if side == "seeker" else (opening_docs, seeker_docs)

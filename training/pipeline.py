@@ -54,6 +54,7 @@ def _training_pairs(
     events: pd.DataFrame,
     window: tuple[pd.Timestamp, pd.Timestamp],
     tables: Tables,
+    codes: tuple,
     n_negatives: int,
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,9 +62,7 @@ def _training_pairs(
     build = seeker_queries if side == "seeker" else opening_queries
     pairs = build(events, tables, *window)
     labelled = sample_training_pairs(side, pairs, tables, n_negatives, np.random.default_rng(seed))
-    featurizer = model.featurizer_
-    seeker_codes = featurizer.encode_seekers(tables.seekers)
-    opening_codes = featurizer.encode_openings(tables.openings)
+    seeker_codes, opening_codes = codes
     x = model.features(seeker_codes, opening_codes, tables.openings, labelled.s, labelled.o, labelled.at)
     return x, labelled.grade, labelled.query
 
@@ -88,6 +87,7 @@ def train(
     tables = Tables(seekers, openings)
     say("fitting text vocabularies")
     model.fit_content(seekers, openings)
+    codes = model.encode(seekers, openings)
     if len(events) < 10:
         raise ValueError(
             "too few events to learn from (need at least 10 before the cut date); "
@@ -101,9 +101,9 @@ def train(
         history = events[events["occurred_at"] < start]
         say(f"label window {start.date()}..{end.date()}, history of {len(history):,} events")
         # Labels may use outcomes after the window, but never from the test window.
-        model.fit_history(history, seekers, openings, count_events=known)
+        model.fit_history(history, seekers, openings, count_events=known, codes=codes)
         for i, side in enumerate(SIDES):
-            found = _training_pairs(model, side, known, (start, end), tables, n_negatives, seed + 10 * fold + i)
+            found = _training_pairs(model, side, known, (start, end), tables, codes, n_negatives, seed + 10 * fold + i)
             parts[side].append(found)
     pair_counts = {}
     for side in SIDES:
@@ -113,12 +113,20 @@ def train(
         model.fit_ranker(side, x, grades)
         pair_counts[side] = len(grades)
     say("evaluating on the test window")
-    model.fit_history(known, seekers, openings, count_events=events)
+    model.fit_history(known, seekers, openings, count_events=events, codes=codes)
     report = evaluate(
-        model, seekers, openings, events, test_start, with_baselines=with_baselines, seed=seed, progress=say
+        model,
+        seekers,
+        openings,
+        events,
+        test_start,
+        with_baselines=with_baselines,
+        seed=seed,
+        progress=say,
+        codes=codes,
     )
     say("refitting the collaborative part on all events for serving")
-    model.fit_history(events, seekers, openings)
+    model.fit_history(events, seekers, openings, codes=codes)
     cutoffs = {
         "label_windows": [str(c.date()) for c in cuts[:-1]],
         "test_start": str(test_start.date()),

@@ -97,10 +97,22 @@ def opening_queries(
 
 
 def sample_training_pairs(
-    side: str, pairs: pd.DataFrame, tables: Tables, n_negatives: int, rng: np.random.Generator
+    side: str,
+    pairs: pd.DataFrame,
+    tables: Tables,
+    n_negatives: int,
+    rng: np.random.Generator,
+    max_queries: int = 20_000,
 ) -> Labelled:
-    """Labelled pairs of each query plus ``n_negatives`` sampled unseen candidates (grade 0)."""
+    """Labelled pairs of each query plus ``n_negatives`` sampled unseen candidates (grade 0).
+
+    At most ``max_queries`` queries are kept (a random subset), which bounds the
+    training set on large histories.
+    """
     queries = pairs.groupby("query").agg(s=("s", "first"), o=("o", "first"), at=("at", "first"))
+    if len(queries) > max_queries:
+        queries = queries.loc[np.sort(rng.choice(queries.index.to_numpy(), max_queries, replace=False))]
+        pairs = pairs[pairs["query"].isin(queries.index)]
     q_ids = queries.index.to_numpy()
     s_parts, o_parts, at_parts, q_parts = [pairs["s"].to_numpy()], [pairs["o"].to_numpy()], [], []
     at_parts.append(pairs["at"].to_numpy())
