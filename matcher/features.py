@@ -204,9 +204,9 @@ class Featurizer:
         return sp.hstack([profile, free]).tocsr()
 
     def _fit_latent(self, matrix: sp.csr_matrix) -> TruncatedSVD | None:
-        dim = min(self.latent_dim, matrix.shape[1] - 1, matrix.shape[0] - 1)
-        if dim < 2:
-            return None  # no text to project
+        dim = min(self.latent_dim, matrix.shape[1] - 1, matrix.shape[0] - 1, matrix.nnz)
+        if dim < 2 or matrix.getnnz(axis=0).astype(bool).sum() <= dim:
+            return None  # too little text to project
         return TruncatedSVD(dim, random_state=0).fit(matrix)
 
     def _latent(self, side: str, profile: sp.csr_matrix, free: sp.csr_matrix) -> np.ndarray:

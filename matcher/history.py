@@ -321,8 +321,11 @@ class History:
         employer_ids = opening_table["employer_id"].to_numpy(dtype=object)
         employer_rows = self._rows(self.employer_index_, employer_ids[o])
         codes = openings.occupation_codes
-        has_code = np.asarray(codes.getnnz(axis=1) > 0)
-        occupation_key = np.where(has_code, np.asarray(codes.argmax(axis=1)).ravel(), codes.shape[1])[o]
+        if codes.shape[1] == 0:  # no occupation known at all: every opening gets the empty key
+            occupation_key = np.zeros(len(o), dtype=np.int64)
+        else:
+            has_code = np.asarray(codes.getnnz(axis=1) > 0)
+            occupation_key = np.where(has_code, np.asarray(codes.argmax(axis=1)).ravel(), codes.shape[1])[o]
         at_seconds = _seconds(at) if not np.issubdtype(np.asarray(at).dtype, np.integer) else at
         raw_opening = self.opening_index_.get_indexer(openings.ids[o])
         raw_seeker = self.seeker_index_.get_indexer(seekers.ids[s])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import warnings
 from pathlib import Path
 
@@ -51,10 +52,18 @@ def _svg(fig: plt.Figure) -> str:
 
 
 def _style() -> None:
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # absent Korean fonts are expected
     plt.rcParams.update(
         {
             "svg.fonttype": "none",
-            "font.family": ["Noto Sans KR", "NanumGothic", "Malgun Gothic", "AppleGothic", "sans-serif"],
+            "font.family": [
+                "Noto Sans KR",
+                "Noto Sans CJK KR",
+                "NanumGothic",
+                "Malgun Gothic",
+                "AppleGothic",
+                "sans-serif",
+            ],
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
