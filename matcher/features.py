@@ -10,7 +10,7 @@ scipy.sparse: no Python loop runs over pairs. Gender is never read.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,8 @@ class Encoded:
     industries: sp.csr_matrix
     latent: np.ndarray  # low-rank projection of profile + free text, rows of unit length
     numbers: dict[str, np.ndarray]
+    employer_ids: np.ndarray | None = None  # openings only
+    cache: dict = field(default_factory=dict)  # per-model lookups of these rows (history rows)
 
 
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -111,6 +113,12 @@ def _binary(binarizer: MultiLabelBinarizer, lists: list[list[str]]) -> sp.csr_ma
 
 def _norm_list(values: pd.Series) -> list[list[str]]:
     return [[normalize_term(v) for v in (xs or ()) if v] for xs in values]
+
+
+def _epoch_seconds(dates: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (NaN where missing), whatever the datetime resolution."""
+    values = pd.to_datetime(dates).to_numpy().astype("datetime64[s]")
+    return np.where(np.isnat(values), np.nan, values.astype(np.int64).astype(float))
 
 
 def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -165,16 +173,16 @@ class Featurizer:
         """Learn TF-IDF vocabularies and label sets from both tables."""
         s_docs, o_docs = self._seeker_docs(seekers), self._opening_docs(openings)
         self.vectorizers_ = {}
-        for field in ("profile", "occupation", "free"):
+        for name in ("profile", "occupation", "free"):
             vectorizer = text.make_vectorizer(self.analyzer)
-            corpus = s_docs[field] + o_docs[field]
+            corpus = s_docs[name] + o_docs[name]
             if not any(doc.strip() for doc in corpus):
                 corpus = ["_"]  # a data set without text still gets a (trivial) vocabulary
             try:
                 vectorizer.fit(corpus)
             except ValueError:  # every document empty after analysis
                 vectorizer = text.make_vectorizer("char").fit(["_"])
-            self.vectorizers_[field] = vectorizer
+            self.vectorizers_[name] = vectorizer
         seeker_skills = text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))
         opening_skills = text.skill_lists(list(openings["required_skills"])) + text.skill_lists(
             list(openings["preferred_skills"])
@@ -265,14 +273,19 @@ class Featurizer:
         industries = [[normalize_term(v)] if isinstance(v, str) and v else [] for v in openings["industry"]]
         programs = list(program_codes())  # the program feature is its catalogue position
         profile, free = self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])
+        codes = _binary(self.codes_, own)
+        has_code = codes.getnnz(axis=1) > 0
+        # One occupation key per opening for the collaborative space: its first code, or the empty key.
+        first_code = np.asarray(codes.argmax(axis=1)).ravel() if codes.shape[1] else np.zeros(len(openings), int)
         return Encoded(
             ids=openings["opening_id"].to_numpy(dtype=object),
+            employer_ids=openings["employer_id"].to_numpy(dtype=object),
             profile=profile,
             occupation_text=self._tfidf("occupation", docs["occupation"]),
             free_text=free,
             skills=_binary(self.skills_, text.skill_lists(list(openings["required_skills"]))),
             preferred=_binary(self.skills_, text.skill_lists(list(openings["preferred_skills"]))),
-            occupation_codes=_binary(self.codes_, own),
+            occupation_codes=codes,
             past_codes=None,
             families=_binary(self.families_, [sorted({c[:3] for c in cs}) for cs in own]),
             industries=_binary(self.industries_, industries),
@@ -287,6 +300,9 @@ class Featurizer:
                 "program": openings["program"].fillna("general").map(programs.index).astype(float).to_numpy(),
                 "posted_year": openings["posted_at"].dt.year.to_numpy(dtype=float),
                 "positions": _number(openings, "positions"),
+                "occupation_key": np.where(has_code, first_code, codes.shape[1]),
+                "posted_s": _epoch_seconds(openings["posted_at"]),
+                "deadline_s": _epoch_seconds(openings["deadline"]),
             },
         )
 

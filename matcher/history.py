@@ -15,6 +15,7 @@ known at that moment.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -209,6 +210,7 @@ class History:
         ``count_events`` (default: ``events``) feed the time-aware counts; they may run
         past the cutoff because every count only looks before each pair's own time.
         """
+        self.token_ = uuid.uuid4().hex  # names this fit in the row caches of encodings
         interest = pair_grades(events.assign(event=events["event"].replace({"rejected": "viewed"})))
         interest = interest[interest["grade"] > 0]
         employer_side = pair_grades(events, side="employer")
@@ -302,9 +304,13 @@ class History:
             self.seeker_index_.get_indexer(applied["seeker_id"]), _seconds(applied["occurred_at"])
         )
 
-    def _rows(self, index: pd.Index, ids: np.ndarray) -> np.ndarray:
-        rows = index.get_indexer(ids)
-        return np.where(rows < 0, len(index), rows)  # unknown → the empty row at the end
+    def _encoded_rows(self, encoded: Encoded, index: pd.Index, kind: str) -> np.ndarray:
+        """History row of each encoded row (-1 if unknown), looked up once per encoding and history."""
+        key = (self.token_, kind)
+        if key not in encoded.cache:
+            ids = encoded.employer_ids if kind == "employer" else encoded.ids
+            encoded.cache[key] = index.get_indexer(ids)
+        return encoded.cache[key]
 
     def pair_features(
         self,
@@ -316,28 +322,22 @@ class History:
         at: np.ndarray,
     ) -> np.ndarray:
         """History features (HISTORY_FEATURES order) for pairs (s[i], o[i]) at times ``at``."""
-        seeker_rows = self._rows(self.seeker_index_, seekers.ids[s])
-        opening_rows = self._rows(self.opening_index_, openings.ids[o])
-        employer_ids = opening_table["employer_id"].to_numpy(dtype=object)
-        employer_rows = self._rows(self.employer_index_, employer_ids[o])
-        codes = openings.occupation_codes
-        if codes.shape[1] == 0:  # no occupation known at all: every opening gets the empty key
-            occupation_key = np.zeros(len(o), dtype=np.int64)
-        else:
-            has_code = np.asarray(codes.getnnz(axis=1) > 0)
-            occupation_key = np.where(has_code, np.asarray(codes.argmax(axis=1)).ravel(), codes.shape[1])[o]
+        raw_seeker = self._encoded_rows(seekers, self.seeker_index_, "seeker")[s]
+        raw_opening = self._encoded_rows(openings, self.opening_index_, "opening")[o]
+        raw_employer = self._encoded_rows(openings, self.employer_index_, "employer")[o]
+        # Unknown ids point at the empty row/key appended at the end of each space.
+        seeker_rows = np.where(raw_seeker < 0, len(self.seeker_index_), raw_seeker)
+        opening_rows = np.where(raw_opening < 0, len(self.opening_index_), raw_opening)
+        employer_rows = np.where(raw_employer < 0, len(self.employer_index_), raw_employer)
+        occupation_key = openings.numbers["occupation_key"][o]
         at_seconds = _seconds(at) if not np.issubdtype(np.asarray(at).dtype, np.integer) else at
-        raw_opening = self.opening_index_.get_indexer(openings.ids[o])
-        raw_seeker = self.seeker_index_.get_indexer(seekers.ids[s])
         applications = self.applications_.before(raw_opening, at_seconds)
         seeker_applied = self.seeker_applications_.before(raw_seeker, at_seconds)
-        raw_employer = np.where(employer_rows < len(self.employer_index_), employer_rows, -1)
         hires = self.hires_.before(raw_opening, at_seconds)
         positions = openings.numbers["positions"][o]
-        posted = _seconds(opening_table["posted_at"].to_numpy()[o])
-        deadline = opening_table["deadline"].to_numpy()[o]
-        has_deadline = ~pd.isna(deadline)
-        deadline_seconds = np.where(has_deadline, _seconds(pd.Series(deadline).fillna(pd.Timestamp(0))), 0)
+        posted = openings.numbers["posted_s"][o]
+        deadline_seconds = openings.numbers["deadline_s"][o]
+        has_deadline = ~np.isnan(deadline_seconds)
         columns = [
             self.opening_space_.scores(seeker_rows, opening_rows),
             self.employer_space_.scores(seeker_rows, employer_rows),

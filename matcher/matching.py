@@ -60,25 +60,55 @@ class Matcher:
         self.opening_row = pd.Index(self.openings["opening_id"])
         self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
         self.groups = self.seeker_codes.numbers["groups"]
+        self._index_events()
 
     # -- hard rules --------------------------------------------------------------------------
-    def _before(self, as_of: pd.Timestamp, kinds: tuple[str, ...]) -> pd.DataFrame:
+    def _index_events(self) -> None:
+        """Sorted arrays of applications and hires, so rules at any as-of date are quick lookups."""
         ev = self.events
-        return ev[ev["event"].isin(kinds) & (ev["occurred_at"] < as_of)]
+        applied = ev[ev["event"].isin(APPLIED_EVENTS)]
+        applied = applied.groupby(["seeker_id", "opening_id"], as_index=False)["occurred_at"].min()
+        s = self.seeker_row.get_indexer(applied["seeker_id"])
+        o = self.opening_row.get_indexer(applied["opening_id"])
+        t = applied["occurred_at"].to_numpy()
+        known = (s >= 0) & (o >= 0)
+        order = np.argsort(s[known], kind="stable")
+        self._applied = (s[known][order], o[known][order], t[known][order])
+        hires = ev[ev["event"] == "hired"].drop_duplicates(["seeker_id", "opening_id"])
+        self._hires = (self.opening_row.get_indexer(hires["opening_id"]), hires["occurred_at"].to_numpy())
+        self._open_cache: dict[pd.Timestamp, np.ndarray] = {}
 
     def positions_left(self, as_of: pd.Timestamp) -> np.ndarray:
         """Positions of each opening minus hires recorded before ``as_of``."""
-        hires = self._before(as_of, ("hired",)).drop_duplicates(["seeker_id", "opening_id"])
-        counts = hires["opening_id"].value_counts()
-        hired = counts.reindex(self.openings["opening_id"]).fillna(0).to_numpy()
+        rows, times = self._hires
+        before = (times < np.datetime64(as_of)) & (rows >= 0)
+        hired = np.bincount(rows[before], minlength=len(self.openings))
         return self.openings["positions"].astype(float).fillna(1).to_numpy() - hired
 
     def open_mask(self, as_of: pd.Timestamp) -> np.ndarray:
-        """Openings open on ``as_of`` with at least one position left."""
-        return eligibility.open_on(self.openings, as_of) & (self.positions_left(as_of) > 0)
+        """Openings open on ``as_of`` with at least one position left (cached per date)."""
+        as_of = pd.Timestamp(as_of)
+        if as_of not in self._open_cache:
+            if len(self._open_cache) > 16:
+                self._open_cache.clear()
+            self._open_cache[as_of] = eligibility.open_on(self.openings, as_of) & (self.positions_left(as_of) > 0)
+        return self._open_cache[as_of]
 
-    def _applied_pairs(self, as_of: pd.Timestamp) -> pd.DataFrame:
-        return self._before(as_of, APPLIED_EVENTS)[["seeker_id", "opening_id"]].drop_duplicates()
+    def _applied_block(self, seeker_rows: np.ndarray, opening_rows: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
+        """Block mask: the seeker applied to the opening before ``as_of``."""
+        s, o, t = self._applied
+        lo = np.searchsorted(s, seeker_rows, side="left")
+        hi = np.searchsorted(s, seeker_rows, side="right")
+        mask = np.zeros((len(seeker_rows), len(opening_rows)), dtype=bool)
+        if not (hi > lo).any():
+            return mask
+        which = np.repeat(np.arange(len(seeker_rows)), hi - lo)
+        picks = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a])
+        early = t[picks] < np.datetime64(as_of)
+        column = pd.Index(opening_rows).get_indexer(o[picks])
+        hit = early & (column >= 0)
+        mask[which[hit], column[hit]] = True
+        return mask
 
     # -- ranking -----------------------------------------------------------------------------
     def _rank_block(
@@ -117,18 +147,17 @@ class Matcher:
         """Top ``k`` openings for each seeker, ranked by the seeker-side model."""
         as_of = pd.Timestamp(as_of)
         rows = self._rows(self.seeker_row, seeker_ids, "seeker")
-        allowed = self.open_mask(as_of)
+        allowed = self.open_mask(as_of).copy()
         if opening_mask is not None:
             allowed &= opening_mask
         candidates = np.flatnonzero(allowed)
-        applied = self._applied_pairs(as_of) if exclude_applied else None
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
             ok = eligibility.eligible_block(self.birth_year[block], self.groups[block], self._rules(candidates))
-            if applied is not None and len(applied):
-                ok &= ~self._pair_mask(applied, block, candidates)
+            if exclude_applied:
+                ok &= ~self._applied_block(block, candidates, as_of)
             bi, oi = np.nonzero(ok)
             s, o = block[bi], candidates[oi]
             out.extend(self._rank_block("seeker", s, o, s, as_of, k))
@@ -159,15 +188,6 @@ class Matcher:
 
     def _rules(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         return {name: values[rows] for name, values in self.rules.items()}
-
-    def _pair_mask(self, pairs: pd.DataFrame, seeker_rows: np.ndarray, opening_rows: np.ndarray) -> np.ndarray:
-        """Block mask of (seeker, opening) pairs present in ``pairs``."""
-        s = pd.Index(self.seekers["seeker_id"].to_numpy()[seeker_rows]).get_indexer(pairs["seeker_id"])
-        o = pd.Index(self.openings["opening_id"].to_numpy()[opening_rows]).get_indexer(pairs["opening_id"])
-        hit = (s >= 0) & (o >= 0)
-        mask = np.zeros((len(seeker_rows), len(opening_rows)), dtype=bool)
-        mask[s[hit], o[hit]] = True
-        return mask
 
     @staticmethod
     def _rows(index: pd.Index, ids: list[str], kind: str) -> np.ndarray:
