@@ -19,6 +19,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from matcher.domain import GROUP_NAMES_KO
+
 SIDE_TITLES = {"seeker": "구직자 → 공고 추천", "opening": "공고 → 후보자 추천"}
 METRIC_LABELS = {
     "ndcg@10": "NDCG@10",
@@ -29,16 +31,7 @@ METRIC_LABELS = {
     "gini": "노출 집중도(Gini)",
     "queries": "평가 질의 수",
 }
-GROUP_LABELS = {
-    "youth": "청년",
-    "senior": "어르신",
-    "middle_aged": "중장년",
-    "career_break": "경력단절여성",
-    "disabled": "장애인",
-    "low_income": "저소득",
-    "vocational_student": "특성화고",
-    "none": "해당 없음",
-}
+GROUP_LABELS = {**GROUP_NAMES_KO, "none": "해당 없음"}
 
 
 def _svg(fig: plt.Figure) -> str:
