@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
@@ -75,14 +76,25 @@ def pair_grades(events: pd.DataFrame, side: str = "seeker") -> pd.DataFrame:
     return out.drop(columns="negative").reset_index()
 
 
-def ease_weights(x: sp.csr_matrix, l2: float) -> np.ndarray:
-    """EASE item-item weights: B = I - P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹, diag(B) = 0."""
-    gram = (x.T @ x).toarray().astype(np.float64)
-    gram[np.diag_indices_from(gram)] += l2
-    precision = np.linalg.inv(gram)
-    weights = precision / (-np.diag(precision))
-    weights[np.diag_indices_from(weights)] = 0.0
-    return weights.astype(np.float32)
+def ease_weights(x: sp.csr_matrix, l2: float) -> tuple[np.ndarray, np.ndarray]:
+    """EASE item-item weights (Steck 2019) among the items with any interaction.
+
+    ``B = -P / diag(P)`` with ``P = (XᵀX + λI)⁻¹`` and ``diag(B) = 0``. An item with
+    an empty column has an empty row and column in ``B``, so the solve runs on the
+    ``warm`` items only, exactly. Returns ``(B_warm, warm)``: float64, in place
+    (8·n_warm² bytes; 0.8 GB at 10,000 warm items), O(n_warm³) time.
+    """
+    if l2 <= 0:
+        raise ValueError(f"l2 must be positive, got {l2}")
+    warm = np.flatnonzero(np.diff(x.tocsc().indptr) > 0)
+    x_warm = x[:, warm]
+    weights = (x_warm.T @ x_warm).toarray(order="F").astype(np.float64)  # Fortran order: LAPACK works in place
+    weights[np.diag_indices_from(weights)] += l2
+    if warm.size:
+        weights = scipy.linalg.inv(weights, overwrite_a=True, check_finite=False).T  # P is symmetric
+        weights /= -np.diag(weights)  # column j divided by -P_jj
+        weights[np.diag_indices_from(weights)] = 0.0
+    return weights, warm
 
 
 def knn_weights(x: sp.csr_matrix, k: int = 100) -> sp.csr_matrix:
@@ -149,7 +161,12 @@ def _with_empty_row(m: sp.csr_matrix) -> sp.csr_matrix:
 def _key_space(interest: sp.csr_matrix, l2: float) -> _KeySpace:
     n = interest.shape[1]
     interest = sp.hstack([interest, sp.csr_matrix((interest.shape[0], 1))]).tocsr()
-    weights = ease_weights(interest, l2) if n + 1 <= EASE_MAX_ITEMS else knn_weights(interest)
+    if n + 1 <= EASE_MAX_ITEMS:
+        warm_weights, warm = ease_weights(interest, l2)
+        weights = np.zeros((n + 1, n + 1), dtype=np.float32)
+        weights[np.ix_(warm, warm)] = warm_weights
+    else:
+        weights = knn_weights(interest)
     return _KeySpace(_with_empty_row(interest.astype(np.float32)), weights)
 
 

@@ -26,12 +26,13 @@ from collections.abc import Callable, Sequence
 from typing import Self
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
+
+from matcher.history import ease_weights
 
 __all__ = [
     "BM25Recommender",
@@ -401,22 +402,14 @@ class EASERecommender(Recommender):
         self.max_items = max_items
 
     def _fit(self, x: sp.csr_matrix, query_text: list[str], item_text: list[str]) -> None:
-        if self.l2 <= 0:
-            raise ValueError(f"l2 must be positive, got {self.l2}")
-        warm = np.flatnonzero(np.diff(x.tocsc().indptr) > 0)
-        if warm.size > self.max_items:
+        n_warm = int((np.diff(x.tocsc().indptr) > 0).sum())
+        if n_warm > self.max_items:
             raise ValueError(
-                f"{warm.size} items have interactions, more than max_items={self.max_items}; "
-                f"EASE would need {8 * warm.size**2 / 1e9:.1f} GB"
+                f"{n_warm} items have interactions, more than max_items={self.max_items}; "
+                f"EASE would need {8 * n_warm**2 / 1e9:.1f} GB"
             )
+        p, warm = ease_weights(x, self.l2)
         x_warm = x[:, warm]
-        p = (x_warm.T @ x_warm).toarray(order="F")  # Fortran order lets LAPACK work in place
-        p[np.diag_indices_from(p)] += self.l2
-        if warm.size:
-            p = scipy.linalg.inv(p, overwrite_a=True, check_finite=False)
-            p = p.T  # P is symmetric; the transpose is a C-ordered view, fast for X @ B
-            p /= -np.diag(p)  # column j divided by -P_jj
-            p[np.diag_indices_from(p)] = 0.0
         position = np.full(x.shape[1], -1, dtype=np.intp)
         position[warm] = np.arange(warm.size)
         self.weights_ = p
