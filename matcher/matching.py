@@ -175,6 +175,7 @@ class Matcher:
         """Top ``k`` eligible seekers for each opening, ranked by the opening-side model."""
         rows = self._rows(self.opening_row, opening_ids, "opening")
         pool = np.flatnonzero(seeker_mask) if seeker_mask is not None else np.arange(len(self.seekers))
+        when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now().normalize()
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(pool), 1))
         for start in range(0, len(rows), per_chunk):
@@ -182,7 +183,6 @@ class Matcher:
             ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block)).T
             oi, si = np.nonzero(ok)
             o, s = block[oi], pool[si]
-            when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now().normalize()
             out.extend(self._rank_block("opening", s, o, o, when, k))
         return out
 
