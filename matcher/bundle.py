@@ -24,12 +24,12 @@ import scipy
 import sklearn
 
 from matcher import __version__
-from matcher.ranker import PairModel
+from matcher.ranker import FEATURES, PairModel
 
 BUNDLE_FILE = "bundle.joblib"
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
-FORMAT = "jobmatch-bundle/1"
+FORMAT = "jobmatch-bundle/2"
 
 
 class BundleError(RuntimeError):
@@ -99,6 +99,7 @@ def save(model: PairModel, model_dir: str | Path, manifest: dict, *, make_curren
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "libraries": library_versions(),
         "bundle_sha256": sha256(bundle_path),
+        "features": list(FEATURES),
         **manifest,
     }
     _write_atomic(folder / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2, default=str))
@@ -140,6 +141,8 @@ def load(path: str | Path) -> Loaded:
                   if k != "jobmatch" and recorded.get(k) != v]  # fmt: skip
     if mismatched:
         raise BundleError(f"{folder} was built with other library versions: {', '.join(mismatched)}; retrain it")
+    if manifest.get("features") != list(FEATURES):
+        raise BundleError(f"{folder} was built by another jobmatch version (its pair features differ); retrain it")
     try:
         model = joblib.load(bundle_path)
     except Exception as exc:  # joblib raises many kinds on a foreign or damaged pickle

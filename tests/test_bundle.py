@@ -224,6 +224,15 @@ def test_bundle_from_other_library_versions_is_refused(saved: Path, library: str
         bundle.load(saved)
 
 
+def test_bundle_with_other_pair_features_is_refused(saved: Path) -> None:
+    """A bundle pickled by a jobmatch whose features differ would break at scoring time, not load time."""
+    manifest = read_manifest(saved)
+    manifest["features"] = manifest["features"][:-1]
+    write_manifest(saved, manifest)
+    with pytest.raises(BundleError, match="pair features differ"):
+        bundle.load(saved)
+
+
 def test_manifest_without_libraries_is_refused(saved: Path) -> None:
     manifest = read_manifest(saved)
     del manifest["libraries"]
