@@ -22,6 +22,12 @@ from matcher.history import HISTORY_FEATURES
 _F = {name: i for i, name in enumerate(CONTENT_FEATURES + HISTORY_FEATURES)}
 MAX_REASONS = 4
 MIN_REASONS = 2
+# Thresholds for the similarity reasons, set near the top 5 % of candidate pairs of the
+# sample world (low-rank profile cosines run high; TF-IDF cosines of short texts run low).
+SIMILAR_HISTORY = 0.6
+SIMILAR_EMPLOYER = 0.3
+SIMILAR_HIRES = 0.5
+SIMILAR_TEXT = 0.12
 
 Rule = Callable[[np.ndarray, pd.Series, pd.Series], str | None]
 
@@ -115,19 +121,19 @@ def _hours(x: np.ndarray, seeker: pd.Series, opening: pd.Series) -> str | None:
 
 
 def _similar_history(x: np.ndarray, seeker: pd.Series, opening: pd.Series) -> str | None:
-    if _value(x, "history_profile_cos") >= 0.3 or _value(x, "cf_employer") > 0.05:
+    if _value(x, "history_profile_cos") >= SIMILAR_HISTORY or _value(x, "cf_employer") >= SIMILAR_EMPLOYER:
         return "전에 관심을 보인 공고와 비슷함"
     return None
 
 
 def _employer_likes(x: np.ndarray, seeker: pd.Series, opening: pd.Series) -> str | None:
-    if _value(x, "employer_profile_cos") >= 0.3:
+    if _value(x, "employer_profile_cos") >= SIMILAR_HIRES:
         return "이 기업이 면접·채용한 인재와 비슷한 이력"
     return None
 
 
 def _text(x: np.ndarray, seeker: pd.Series, opening: pd.Series) -> str | None:
-    if _value(x, "text_profile_cos") >= 0.25:
+    if _value(x, "text_profile_cos") >= SIMILAR_TEXT:
         return "경력·자기소개가 공고 내용과 비슷함"
     return None
 
