@@ -72,13 +72,23 @@ def eligible(
     return ok
 
 
+def opening_days(openings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Posting day and last open day of each opening (far in the future when no deadline)."""
+    posted = openings["posted_at"].dt.normalize().to_numpy()
+    last = openings["deadline"].dt.normalize().fillna(pd.Timestamp.max.normalize()).to_numpy()
+    return posted, last
+
+
+def open_block(days: np.ndarray, posted: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether each opening (columns) is open on each day (rows): posted on or before, deadline not past."""
+    d = np.asarray(days).astype("datetime64[ns]")[:, None]
+    return (posted[None, :] <= d) & (last[None, :] >= d)
+
+
 def open_on(openings: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
-    """Openings posted on or before ``as_of`` whose deadline (if any) is not past."""
-    day = pd.Timestamp(as_of).normalize()
-    posted = openings["posted_at"].dt.normalize() <= day
-    deadline = openings["deadline"]
-    still_open = deadline.isna() | (deadline.dt.normalize() >= day)
-    return (posted & still_open).to_numpy()
+    """Openings open on ``as_of``."""
+    day = np.array([pd.Timestamp(as_of).normalize().to_datetime64()])
+    return open_block(day, *opening_days(openings))[0]
 
 
 def eligible_block(birth_year: np.ndarray, seeker_groups: np.ndarray, rules: dict[str, np.ndarray]) -> np.ndarray:

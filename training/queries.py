@@ -31,14 +31,11 @@ class Tables:
         self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
         self.groups = eligibility.group_matrix(self.seekers["groups"])
         self.rules = eligibility.opening_rules(self.openings)
-        self.posted = self.openings["posted_at"].dt.normalize().to_numpy()
-        deadline = self.openings["deadline"].dt.normalize()
-        self.deadline = deadline.fillna(pd.Timestamp.max.normalize()).to_numpy()
+        self.posted, self.last_open = eligibility.opening_days(self.openings)
 
     def open_block(self, days: np.ndarray) -> np.ndarray:
-        """Openings open on each day (rows) — posted on or before, deadline not past."""
-        d = days.astype("datetime64[ns]")[:, None]
-        return (self.posted[None, :] <= d) & (self.deadline[None, :] >= d)
+        """Openings open on each day (rows)."""
+        return eligibility.open_block(days, self.posted, self.last_open)
 
     def eligible_block(self, seeker_rows: np.ndarray, opening_rows: np.ndarray | None = None) -> np.ndarray:
         rules = self.rules if opening_rows is None else {k: v[opening_rows] for k, v in self.rules.items()}
