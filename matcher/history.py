@@ -171,25 +171,42 @@ def _key_space(interest: sp.csr_matrix, l2: float) -> _KeySpace:
 
 
 class _Counter:
-    """Counts of events per key strictly before a time, by binary search."""
+    """Counts of events per key strictly before a time, by binary search.
+
+    A (key, time) pair is packed into one int64 — the key in the high bits, the
+    seconds since 1970 in the low 32 — so one exact search finds the position of
+    a time within its key's run. Keys must be below 2**31.
+    """
 
     def __init__(self, keys: np.ndarray, times: np.ndarray) -> None:
-        order = np.lexsort((times, keys))
-        self.keys, self.times = keys[order], times[order]
+        keys = np.asarray(keys, dtype=np.int64)
+        known = keys >= 0
+        self.packed = np.sort(_pack(keys[known], np.asarray(times)[known]))
+
+    def _positions(self, keys: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.asarray(keys, dtype=np.int64)
+        first = np.searchsorted(self.packed, _pack(np.maximum(keys, 0), np.zeros(len(keys))), side="left")
+        at = np.searchsorted(self.packed, _pack(np.maximum(keys, 0), times), side="left")
+        return first, at
 
     def before(self, keys: np.ndarray, times: np.ndarray) -> np.ndarray:
-        # (key, time) pairs packed into one sortable number: seconds stay below 1e10.
-        combined = self.keys.astype(np.float64) * 1e10 + self.times
-        lo = np.searchsorted(self.keys, keys, side="left")
-        counts = np.searchsorted(combined, keys.astype(np.float64) * 1e10 + times, side="left") - lo
-        return np.where(keys >= 0, counts, 0)
+        first, at = self._positions(keys, times)
+        return np.where(np.asarray(keys) >= 0, at - first, 0)
 
     def last_before(self, keys: np.ndarray, times: np.ndarray) -> np.ndarray:
         """Time of each key's last event strictly before ``times`` (NaN if none)."""
-        combined = self.keys.astype(np.float64) * 1e10 + self.times
-        at = np.searchsorted(combined, keys.astype(np.float64) * 1e10 + times, side="left") - 1
-        found = (keys >= 0) & (at >= 0) & (self.keys[np.maximum(at, 0)] == keys)
-        return np.where(found, self.times[np.maximum(at, 0)], np.nan)
+        first, at = self._positions(keys, times)
+        found = (np.asarray(keys) >= 0) & (at > first)
+        last = self.packed[np.maximum(at - 1, 0)] & TIME_MASK if len(self.packed) else np.zeros(len(at), np.int64)
+        return np.where(found, last, np.nan)
+
+
+TIME_MASK = np.int64(2**32 - 1)
+
+
+def _pack(keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+    seconds = np.clip(np.asarray(times, dtype=np.float64), 0, 2**32 - 1).astype(np.int64)
+    return (np.asarray(keys, dtype=np.int64) << 32) | seconds
 
 
 def _rate(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
@@ -274,13 +291,20 @@ class History:
     def _employer_rows(employer_of: pd.Series, opening_ids: pd.Series) -> np.ndarray:
         return employer_of.reindex(opening_ids.to_numpy()).fillna(-1).to_numpy(dtype=np.int64)
 
-    def _pair_codes(self, seeker_rows: np.ndarray, opening_rows: np.ndarray) -> np.ndarray:
-        """One integer per (seeker, opening) pair known to the history; -1 otherwise."""
+    def _raw_pair_codes(self, seeker_rows: np.ndarray, opening_rows: np.ndarray) -> np.ndarray:
         known = (seeker_rows >= 0) & (opening_rows >= 0)
         return np.where(known, seeker_rows.astype(np.int64) * len(self.opening_index_) + opening_rows, -1)
 
+    def _pair_codes(self, seeker_rows: np.ndarray, opening_rows: np.ndarray) -> np.ndarray:
+        """A small integer per (seeker, opening) pair seen in the events; -1 otherwise."""
+        return self.pair_index_.get_indexer(self._raw_pair_codes(seeker_rows, opening_rows))
+
     def _fit_counters(self, events: pd.DataFrame, applied: pd.DataFrame) -> None:
         looked = events[events["event"].isin(("viewed", "recommended"))]
+        seen = self._raw_pair_codes(
+            self.seeker_index_.get_indexer(events["seeker_id"]), self.opening_index_.get_indexer(events["opening_id"])
+        )
+        self.pair_index_ = pd.Index(np.unique(seen[seen >= 0]))
         self.pair_views_ = _Counter(
             self._pair_codes(
                 self.seeker_index_.get_indexer(looked["seeker_id"]),

@@ -63,6 +63,14 @@ class Matcher:
         self._index_events()
 
     # -- hard rules --------------------------------------------------------------------------
+    @staticmethod
+    def rules_time(as_of: pd.Timestamp) -> np.datetime64:
+        """The moment the hard rules look at: a bare date means its whole day, so an
+        application or hire recorded earlier that day already counts."""
+        as_of = pd.Timestamp(as_of)
+        end = as_of + pd.Timedelta(days=1) if as_of == as_of.normalize() else as_of
+        return end.to_datetime64()
+
     def _index_events(self) -> None:
         """Sorted arrays of applications and hires, so rules at any as-of date are quick lookups."""
         ev = self.events
@@ -81,7 +89,7 @@ class Matcher:
     def positions_left(self, as_of: pd.Timestamp) -> np.ndarray:
         """Positions of each opening minus hires recorded before ``as_of``."""
         rows, times = self._hires
-        before = (times < np.datetime64(as_of)) & (rows >= 0)
+        before = (times < self.rules_time(as_of)) & (rows >= 0)
         hired = np.bincount(rows[before], minlength=len(self.openings))
         return self.openings["positions"].astype(float).fillna(1).to_numpy() - hired
 
@@ -104,7 +112,7 @@ class Matcher:
             return mask
         which = np.repeat(np.arange(len(seeker_rows)), hi - lo)
         picks = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a])
-        early = t[picks] < np.datetime64(as_of)
+        early = t[picks] < self.rules_time(as_of)
         column = pd.Index(opening_rows).get_indexer(o[picks])
         hit = early & (column >= 0)
         mask[which[hit], column[hit]] = True
@@ -169,12 +177,20 @@ class Matcher:
         as_of: pd.Timestamp | str | None = None,
         k: int = 10,
         *,
+        consented_only: bool = True,
         seeker_mask: np.ndarray | None = None,
         chunk_pairs: int = 400_000,
     ) -> list[Match]:
-        """Top ``k`` eligible seekers for each opening, ranked by the opening-side model."""
+        """Top ``k`` eligible seekers for each opening, ranked by the opening-side model.
+
+        By default only seekers who agreed that employers may see their profile
+        (``consent_employer_view``) are candidates; staff may ask for all.
+        """
         rows = self._rows(self.opening_row, opening_ids, "opening")
-        pool = np.flatnonzero(seeker_mask) if seeker_mask is not None else np.arange(len(self.seekers))
+        allowed = np.ones(len(self.seekers), dtype=bool) if seeker_mask is None else seeker_mask.copy()
+        if consented_only:
+            allowed &= self.seekers["consent_employer_view"].fillna(False).astype(bool).to_numpy()
+        pool = np.flatnonzero(allowed)
         when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now().normalize()
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(pool), 1))
@@ -191,7 +207,8 @@ class Matcher:
 
     @staticmethod
     def _rows(index: pd.Index, ids: list[str], kind: str) -> np.ndarray:
-        rows = index.get_indexer(list(ids))
+        ids = list(dict.fromkeys(ids))  # each id once, in the order given
+        rows = index.get_indexer(ids)
         if (rows < 0).any():
             missing = [i for i, r in zip(ids, rows, strict=True) if r < 0][:10]
             raise KeyError(f"unknown {kind} id(s): {', '.join(map(str, missing))}")

@@ -148,7 +148,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         columns = ["seeker_id", "rank", "opening_id", "score", "reasons"]
     else:
         ids = _ids(args.openings) or list(data.openings["opening_id"])
-        found = matcher.candidates(ids, as_of, k=args.k)
+        found = matcher.candidates(ids, as_of, k=args.k, consented_only=not args.include_unconsented)
         rows = [(m.opening_id, m.rank, m.seeker_id, m.score, ";".join(m.reasons)) for m in found]
         columns = ["opening_id", "rank", "seeker_id", "score", "reasons"]
     pd.DataFrame(rows, columns=columns).to_csv(args.out, index=False, encoding="utf-8")
@@ -238,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--openings", help="ID,ID or all")
     p.add_argument("--as-of", default=None)
     p.add_argument("--k", type=int, default=10)
+    p.add_argument(
+        "--include-unconsented",
+        action="store_true",
+        help="candidate lists for staff: also seekers who did not consent to employer viewing",
+    )
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_recommend)
 
