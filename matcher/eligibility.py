@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from matcher import reference
-from matcher.domain import GROUPS
+from matcher.domain import GROUPS, age_in_year
 
 
 def group_matrix(groups: pd.Series) -> np.ndarray:
@@ -62,14 +62,11 @@ def eligible(
     that requires a group (e.g. self_sufficiency → low_income) needs that group;
     an opening with target_groups needs the seeker in at least one of them.
     """
-    age = rules["posted_year"][opening_rows] - birth_year[seeker_rows]
-    ok = (age >= rules["age_min"][opening_rows]) & (age <= rules["age_max"][opening_rows])
+    age = age_in_year(birth_year[seeker_rows], rules["posted_year"][opening_rows])
     groups = seeker_groups[seeker_rows]
-    need = rules["required_groups"][opening_rows]
-    ok &= ~rules["has_required"][opening_rows] | (groups & need).any(axis=1)
-    targets = rules["target_groups"][opening_rows]
-    ok &= ~rules["has_targets"][opening_rows] | (groups & targets).any(axis=1)
-    return ok
+    in_required = (groups & rules["required_groups"][opening_rows]).any(axis=1)
+    in_target = (groups & rules["target_groups"][opening_rows]).any(axis=1)
+    return _passes({name: values[opening_rows] for name, values in rules.items()}, age, in_required, in_target)
 
 
 def opening_days(openings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -93,11 +90,20 @@ def open_on(openings: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
 
 def eligible_block(birth_year: np.ndarray, seeker_groups: np.ndarray, rules: dict[str, np.ndarray]) -> np.ndarray:
     """Eligibility of every seeker (rows) for every opening (columns), by broadcasting."""
-    age = rules["posted_year"][None, :] - np.asarray(birth_year, dtype=float)[:, None]
-    ok = (age >= rules["age_min"][None, :]) & (age <= rules["age_max"][None, :])
+    age = age_in_year(np.asarray(birth_year, dtype=float)[:, None], rules["posted_year"][None, :])
     groups = seeker_groups.astype(np.int8)
-    has_required = (groups @ rules["required_groups"].T.astype(np.int8)) > 0
-    ok &= ~rules["has_required"][None, :] | has_required
+    in_required = (groups @ rules["required_groups"].T.astype(np.int8)) > 0
     in_target = (groups @ rules["target_groups"].T.astype(np.int8)) > 0
-    ok &= ~rules["has_targets"][None, :] | in_target
+    return _passes({name: values[None, :] for name, values in rules.items() if values.ndim == 1},
+                   age, in_required, in_target)  # fmt: skip
+
+
+def _passes(
+    rules: dict[str, np.ndarray], age: np.ndarray, in_required: np.ndarray, in_target: np.ndarray
+) -> np.ndarray:
+    """The rule itself, for any broadcastable shapes: age within the bounds, a required group held
+    when the program needs one, a target group held when the opening names any."""
+    ok = (age >= rules["age_min"]) & (age <= rules["age_max"])
+    ok &= ~rules["has_required"] | in_required
+    ok &= ~rules["has_targets"] | in_target
     return ok

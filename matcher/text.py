@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.reference import canonical_skill, normalize_term, skill_synonyms
+from matcher.reference import canonical_skills, normalize_term, skill_synonyms
 
 # Kiwi part-of-speech tags kept as content words: nouns, verbs, adjectives, foreign words, roots.
 _CONTENT_TAGS = ("NNG", "NNP", "NNB", "VV", "VA", "SL", "XR", "SH")
@@ -66,8 +66,7 @@ def skill_lists(lists: Sequence[Sequence[str]], texts: Sequence[str | None] | No
     texts = texts if texts is not None else [None] * len(lists)
     out = []
     for items, text in zip(lists, texts, strict=True):
-        names = [canonical_skill(x) for x in items or ()] + skills_in_text(text)
-        out.append(list(dict.fromkeys(names)))
+        out.append(canonical_skills([*(items or ()), *skills_in_text(text)]))
     return out
 
 
