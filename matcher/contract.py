@@ -486,6 +486,28 @@ def load_folder(
     )
 
 
+def parse_records(kind: str, records: list[dict[str, object]]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validate typed records (e.g. from the API or the database) exactly as CSV rows of ``kind``.
+
+    Records are rendered to contract cells and parsed by the same code as a CSV
+    file, so an API write and an import accept and refuse the same values. The
+    line of a problem is the record's position, counted from 1. Returns the good
+    rows (finished: coordinates and hourly wages filled) and the problems.
+    Events are not checked against seekers and openings here.
+    """
+    columns = FILES[kind]
+    frame = pd.DataFrame.from_records(records, columns=[c.name for c in columns]) if records else None
+    if frame is None:
+        frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in columns})
+    cells = format_cells(frame, columns).reset_index(drop=True)
+    raw = _Raw(kind, list(cells.columns), cells.astype(object), np.arange(1, len(cells) + 1, dtype=np.int64), [])
+    typed, check = _parse_table(raw, columns, [])
+    finish = {"seekers": _finish_seekers, "openings": _finish_openings}.get(kind)
+    if finish is not None:
+        typed = finish(typed, check)
+    return _split(typed, check), check.problems
+
+
 def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
     """Render typed tables back to contract cells (lists with ';', bools, ISO dates)."""
     out = {}

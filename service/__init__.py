@@ -1,0 +1,1 @@
+"""The jobmatch FastAPI service: storage, the model in memory, matches both ways."""

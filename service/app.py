@@ -1,0 +1,50 @@
+"""The FastAPI application: ``create_app()`` wires settings, database, model and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service import errors
+from service.config import Settings, get_settings
+from service.db import make_engine
+from service.live import Live
+from service.routers import admin, assignments, employers, events, openings, search, seekers
+
+log = logging.getLogger("jobmatch.service")
+
+DESCRIPTION = """
+성동구 일자리센터 구인·구직 추천 서비스 (jobmatch).
+
+- 구직자에게 맞는 공고 (`GET /seekers/{id}/matches`), 공고에 맞는 구직자 (`GET /openings/{id}/candidates`)
+- 계정 없이 스스로 찾기 (`POST /search`)
+- 한정된 사업 자리 배정 (`POST /assignments`)
+- 결과 기록 (`POST /events`)
+
+Every match carries two to four short Korean reasons. Errors are `{"detail": ...}` in Korean.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the bundle and database are opened in the lifespan."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    live = Live(engine, settings.model_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        live.start()  # migrates the database, loads the bundle; tolerates both being absent
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="jobmatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.live = live
+    errors.install(app)
+    for module in (admin, seekers, openings, employers, events, search, assignments):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,110 @@
+"""The model in memory: the loaded bundle and a matcher over the database's current rows.
+
+A :class:`Snapshot` is immutable; requests take the current one and keep using
+it even while a reload or a refresh builds the next, which then replaces it in
+a single assignment. Every write through the API adds a row to the ``changes``
+table; before answering, a request compares the newest revision with its
+snapshot's and brings the snapshot up to date, so rows written by this or any
+other instance sharing the database are matchable at once, without retraining.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from matcher import bundle
+from matcher.matching import Matcher
+from service import migrate, store
+
+log = logging.getLogger("jobmatch.service")
+
+
+class NoModel(RuntimeError):
+    """No bundle is loaded; the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    loaded: bundle.Loaded
+    matcher: Matcher
+    revision: int
+
+    @property
+    def version(self) -> str:
+        return self.loaded.version
+
+
+class Live:
+    """Holds the current :class:`Snapshot`; thread-safe."""
+
+    def __init__(self, engine: Engine, model_dir: Path) -> None:
+        self.engine = engine
+        self.model_dir = Path(model_dir)
+        self._snapshot: Snapshot | None = None
+        self._problem = "the service has not loaded a model yet"
+        self._lock = threading.Lock()
+        self._retry = False
+
+    # -- loading ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the current bundle if there is one; without one the service runs and answers 503 on matches."""
+        try:
+            migrate.upgrade(self.engine)
+            self.reload()
+        except bundle.BundleError as exc:
+            self._problem = str(exc)
+            log.warning("no model loaded: %s", exc)
+        except DBAPIError as exc:  # the database is away: the next request tries again
+            self._problem = "the database was unreachable when the model was loaded"
+            self._retry = True
+            log.warning("database unreachable at start-up: %s", type(exc).__name__)
+
+    def reload(self) -> Snapshot:
+        """Load ``models/CURRENT`` and swap it in; on any failure the old snapshot keeps serving."""
+        loaded = bundle.load_current(self.model_dir)
+        with self._lock:
+            snapshot = self._build(loaded)
+            self._snapshot = snapshot
+        log.info("serving bundle %s at revision %d", snapshot.version, snapshot.revision)
+        return snapshot
+
+    def _build(self, loaded: bundle.Loaded) -> Snapshot:
+        with self.engine.connect() as conn:
+            revision = store.latest_revision(conn)
+            seekers, openings = store.load_tables(conn)
+            events, _ = store.load_events(conn)
+        return Snapshot(loaded, Matcher(loaded.model, seekers, openings, events), revision)
+
+    # -- serving ----------------------------------------------------------------------------
+    @property
+    def loaded_version(self) -> str | None:
+        return self._snapshot.version if self._snapshot else None
+
+    def peek(self) -> Snapshot:
+        """The snapshot as it is, without checking the database (for model metadata)."""
+        if self._snapshot is None and self._retry:
+            self._retry = False
+            self.start()  # raises the database error again if it is still away
+        if self._snapshot is None:
+            raise NoModel(self._problem)
+        return self._snapshot
+
+    def current(self) -> Snapshot:
+        """The snapshot, brought up to the database's newest revision first."""
+        snapshot = self.peek()
+        with self.engine.connect() as conn:
+            revision = store.latest_revision(conn)
+        if revision == snapshot.revision:
+            return snapshot
+        with self._lock:
+            snapshot = self.peek()
+            if snapshot.revision != revision:
+                snapshot = self._build(snapshot.loaded)
+                self._snapshot = snapshot
+        return snapshot

@@ -1,0 +1,90 @@
+"""Turning matcher rows into response bodies, per audience."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from matcher.domain import SENSITIVE_GROUPS
+from matcher.matching import Match
+from service.schemas import CandidateItem, MatchItem, OpeningSummary, SeekerForEmployer
+
+WAGE_UNIT_KO = {"hourly": "시급", "monthly": "월", "annual": "연"}
+
+
+def _value(v: object) -> object:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def wage_text(wage_type: object, amount: object) -> str | None:
+    wage_type, amount = _value(wage_type), _value(amount)
+    if wage_type is None or amount is None:
+        return None
+    return f"{WAGE_UNIT_KO.get(str(wage_type), '')} {int(amount):,}원".strip()
+
+
+def opening_summary(row: pd.Series) -> OpeningSummary:
+    deadline = _value(row["deadline"])
+    hourly = _value(row["wage_hourly"])
+    hours = _value(row["hours_per_week"])
+    return OpeningSummary(
+        title=row["title"],
+        employer_name=row["employer_name"],
+        dong=_value(row["dong"]),
+        wage=wage_text(row["wage_type"], row["wage_amount"]),
+        wage_hourly=round(float(hourly)) if hourly is not None else None,
+        hours=int(hours) if hours is not None else None,
+        program=row["program"],
+        deadline=deadline.date() if deadline is not None else None,
+    )
+
+
+def match_items(found: list[Match], openings: pd.DataFrame, row_of: pd.Index) -> list[MatchItem]:
+    rows = openings.iloc[row_of.get_indexer([m.opening_id for m in found])] if found else openings.iloc[:0]
+    return [
+        MatchItem(
+            rank=m.rank, opening_id=m.opening_id, score=m.score, reasons=list(m.reasons), opening=opening_summary(r)
+        )
+        for m, (_, r) in zip(found, rows.iterrows(), strict=True)
+    ]
+
+
+def age_band(birth_year: int, today: date) -> str:
+    """'20대', '30대', ...: the only age an employer sees."""
+    decade = max(0, (today.year - int(birth_year)) // 10 * 10)
+    return f"{decade}대"
+
+
+def profile_for_employer(row: pd.Series, today: date) -> SeekerForEmployer:
+    """The consenting seeker as an employer may see them: no name, contact, birth year, location or groups."""
+    experience = _value(row["experience_years"])
+    return SeekerForEmployer(
+        seeker_id=row["seeker_id"],
+        age_band=age_band(row["birth_year"], today),
+        dong=_value(row["dong"]),
+        education=_value(row["education"]),
+        experience_years=float(experience) if experience is not None else None,
+        skills=list(row["skills"]),
+        desired_occupations=list(row["desired_occupations"]),
+    )
+
+
+def candidate_items(found: list[Match], seekers: pd.DataFrame, row_of: pd.Index, today: date) -> list[CandidateItem]:
+    rows = seekers.iloc[row_of.get_indexer([m.seeker_id for m in found])] if found else seekers.iloc[:0]
+    return [
+        CandidateItem(
+            rank=m.rank,
+            seeker_id=m.seeker_id,
+            score=m.score,
+            reasons=list(m.reasons),
+            profile=profile_for_employer(r, today),
+        )
+        for m, (_, r) in zip(found, rows.iterrows(), strict=True)
+    ]
+
+
+__all__ = ["SENSITIVE_GROUPS", "candidate_items", "match_items", "opening_summary", "profile_for_employer"]

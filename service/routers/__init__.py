@@ -1,0 +1,1 @@
+"""Thin routers: validate, call ``matcher`` or the database, shape the answer."""

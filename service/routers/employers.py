@@ -1,0 +1,56 @@
+"""Employers: CRUD."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy import delete, func, insert, select, update
+
+from service import crud, tables
+from service.deps import PagingDep, ReadDep, WriteDep
+from service.schemas import EmployerCreate, EmployerFields, EmployerPublic, Page
+
+router = APIRouter(prefix="/employers", tags=["employers"])
+
+
+@router.post("", status_code=201, response_model=EmployerPublic)
+def create_employer(body: EmployerCreate, conn: WriteDep) -> dict:
+    if crud.fetch(conn, tables.employers, body.employer_id):
+        raise crud.conflict(f"이미 등록된 기업 ID입니다: {body.employer_id}")
+    conn.execute(insert(tables.employers).values(**body.model_dump()))
+    crud.record_change(conn, "employer", body.employer_id)
+    return body.model_dump()
+
+
+@router.get("", response_model=Page[EmployerPublic])
+def list_employers(conn: ReadDep, paging: PagingDep) -> dict:
+    rows, total = crud.page(conn, select(tables.employers).order_by(tables.employers.c.employer_id), paging)
+    return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
+
+
+@router.get("/{employer_id}", response_model=EmployerPublic)
+def get_employer(employer_id: str, conn: ReadDep) -> dict:
+    row = crud.fetch(conn, tables.employers, employer_id)
+    if row is None:
+        raise crud.not_found("employer", employer_id)
+    return row
+
+
+@router.put("/{employer_id}", response_model=EmployerPublic)
+def replace_employer(employer_id: str, body: EmployerFields, conn: WriteDep) -> dict:
+    where = tables.employers.c.employer_id == employer_id
+    if conn.execute(update(tables.employers).where(where).values(**body.model_dump())).rowcount == 0:
+        raise crud.not_found("employer", employer_id)
+    crud.record_change(conn, "employer", employer_id)  # its openings show the new name
+    return {"employer_id": employer_id, **body.model_dump()}
+
+
+@router.delete("/{employer_id}", status_code=204)
+def delete_employer(employer_id: str, conn: WriteDep) -> Response:
+    if crud.fetch(conn, tables.employers, employer_id) is None:
+        raise crud.not_found("employer", employer_id)
+    has = conn.scalar(select(func.count()).where(tables.openings.c.employer_id == employer_id))
+    if has:
+        raise crud.conflict(f"이 기업에 구인 공고가 {has}건 있어 삭제할 수 없습니다. 공고를 먼저 정리하세요.")
+    conn.execute(delete(tables.employers).where(tables.employers.c.employer_id == employer_id))
+    crud.record_change(conn, "employer", employer_id)
+    return Response(status_code=204)

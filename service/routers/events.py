@@ -1,0 +1,48 @@
+"""Events: what happened between a seeker and an opening (viewed, applied, hired...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from sqlalchemy import func, insert, select
+
+from service import crud, tables
+from service.deps import PagingDep, ReadDep, WriteDep
+from service.schemas import EventCreate, EventPublic, Page
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+@router.post("", status_code=201, response_model=EventPublic)
+def record_event(body: EventCreate, conn: WriteDep) -> dict:
+    """Record one event; a hire needs a position left and is recorded once per pair."""
+    if crud.fetch(conn, tables.seekers, body.seeker_id) is None:
+        raise crud.bad_query("seeker_id", f"등록되지 않은 구직자입니다: {body.seeker_id}", "body")
+    opening = crud.fetch(conn, tables.openings, body.opening_id)
+    if opening is None:
+        raise crud.bad_query("opening_id", f"등록되지 않은 공고입니다: {body.opening_id}", "body")
+    occurred_at = (body.occurred_at or datetime.now()).replace(tzinfo=None)
+    if body.event == "hired":
+        hires = select(func.count()).where(
+            tables.events.c.opening_id == body.opening_id, tables.events.c.event == "hired"
+        )
+        if conn.scalar(hires.where(tables.events.c.seeker_id == body.seeker_id)):
+            raise crud.conflict("이 구직자는 이미 이 공고에 채용된 것으로 기록되어 있습니다.")
+        if conn.scalar(hires) >= opening["positions"]:
+            raise crud.conflict(f"이 공고의 모집 인원({opening['positions']}명)이 모두 채용되어 남은 자리가 없습니다.")
+    record = {**body.model_dump(), "occurred_at": occurred_at}
+    event_id = conn.execute(insert(tables.events).values(**record).returning(tables.events.c.event_id)).scalar_one()
+    crud.record_change(conn, "event", str(event_id))
+    return {"event_id": event_id, **record}
+
+
+@router.get("", response_model=Page[EventPublic])
+def list_events(conn: ReadDep, paging: PagingDep, seeker_id: str | None = None, opening_id: str | None = None) -> dict:
+    query = select(tables.events).order_by(tables.events.c.event_id)
+    if seeker_id is not None:
+        query = query.where(tables.events.c.seeker_id == seeker_id)
+    if opening_id is not None:
+        query = query.where(tables.events.c.opening_id == opening_id)
+    rows, total = crud.page(conn, query, paging)
+    return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}

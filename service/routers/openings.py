@@ -1,0 +1,107 @@
+"""Openings: CRUD and their ranked candidates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from service import crud, present, tables
+from service.deps import LiveDep, PagingDep, ReadDep, WriteDep
+from service.schemas import CandidateList, OpeningCreate, OpeningFields, OpeningPublic, Page
+
+router = APIRouter(prefix="/openings", tags=["openings"])
+
+WITH_EMPLOYER = select(tables.openings, tables.employers.c.name.label("employer_name")).join(tables.employers)
+
+
+def _employer_name(conn: Connection, employer_id: str) -> str:
+    row = crud.fetch(conn, tables.employers, employer_id)
+    if row is None:
+        raise crud.bad_query(
+            "employer_id", f"등록되지 않은 기업입니다: {employer_id} (POST /employers로 먼저 등록하세요)", "body"
+        )
+    return row["name"]
+
+
+def _fetch(conn: Connection, opening_id: str) -> dict | None:
+    row = conn.execute(WITH_EMPLOYER.where(tables.openings.c.opening_id == opening_id)).mappings().first()
+    return dict(row) if row else None
+
+
+@router.post("", status_code=201, response_model=OpeningPublic)
+def create_opening(body: OpeningCreate, conn: WriteDep) -> dict:
+    record = body.model_dump()
+    name = _employer_name(conn, body.employer_id)
+    crud.check_contract("openings", {**record, "employer_name": name})
+    if crud.fetch(conn, tables.openings, body.opening_id):
+        raise crud.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
+    conn.execute(insert(tables.openings).values(**record))
+    crud.record_change(conn, "opening", body.opening_id)
+    return _fetch(conn, body.opening_id)
+
+
+@router.get("", response_model=Page[OpeningPublic])
+def list_openings(conn: ReadDep, paging: PagingDep, employer_id: str | None = None) -> dict:
+    query = WITH_EMPLOYER.order_by(tables.openings.c.opening_id)
+    if employer_id is not None:
+        query = query.where(tables.openings.c.employer_id == employer_id)
+    rows, total = crud.page(conn, query, paging)
+    return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
+
+
+@router.get("/{opening_id}", response_model=OpeningPublic)
+def get_opening(opening_id: str, conn: ReadDep) -> dict:
+    row = _fetch(conn, opening_id)
+    if row is None:
+        raise crud.not_found("opening", opening_id)
+    return row
+
+
+@router.put("/{opening_id}", response_model=OpeningPublic)
+def replace_opening(opening_id: str, body: OpeningFields, conn: WriteDep) -> dict:
+    record = {"opening_id": opening_id, **body.model_dump()}
+    if crud.fetch(conn, tables.openings, opening_id) is None:
+        raise crud.not_found("opening", opening_id)
+    crud.check_contract("openings", {**record, "employer_name": _employer_name(conn, body.employer_id)})
+    conn.execute(update(tables.openings).where(tables.openings.c.opening_id == opening_id).values(**record))
+    crud.record_change(conn, "opening", opening_id)
+    return _fetch(conn, opening_id)
+
+
+@router.delete("/{opening_id}", status_code=204)
+def delete_opening(opening_id: str, conn: WriteDep) -> Response:
+    if crud.fetch(conn, tables.openings, opening_id) is None:
+        raise crud.not_found("opening", opening_id)
+    history = conn.scalar(select(func.count()).where(tables.events.c.opening_id == opening_id))
+    if history:
+        raise crud.conflict(
+            f"이 공고에 이력이 {history}건 있어 삭제하면 학습 자료가 사라집니다. 대신 마감일(deadline)을 정해 닫으세요."
+        )
+    conn.execute(delete(tables.openings).where(tables.openings.c.opening_id == opening_id))
+    crud.record_change(conn, "opening", opening_id)
+    return Response(status_code=204)
+
+
+@router.get("/{opening_id}/candidates", response_model=CandidateList)
+def opening_candidates(
+    opening_id: str,
+    live: LiveDep,
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    as_of: Annotated[date | None, Query(description="default: today")] = None,
+) -> dict:
+    """Consenting, eligible seekers for one opening, best first, in the profile an employer may see."""
+    snapshot = live.current()
+    matcher = snapshot.matcher
+    if matcher.opening_row.get_indexer([opening_id])[0] < 0:
+        raise crud.not_found("opening", opening_id)
+    day = as_of or date.today()
+    found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
+    return {
+        "opening_id": opening_id,
+        "model_version": snapshot.version,
+        "candidates": present.candidate_items(found, matcher.seekers, matcher.seeker_row, day),
+    }

@@ -1,0 +1,298 @@
+"""Request and response bodies, split by audience (FastAPI + pydantic, ``extra="forbid"`` on inputs).
+
+Input types mirror the data contract (``matcher.contract``); after pydantic has
+checked the types, the route runs the same contract validation as a CSV import
+(``matcher.contract.parse_records``), so both paths accept the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from matcher import domain, reference
+from matcher.contract import MAX_INT, RRN_PATTERN
+
+RRN_MESSAGE = "주민등록번호로 보이는 값은 저장할 수 없습니다 (resident registration numbers are never stored)"
+
+
+def _no_rrn(value: str) -> str:
+    if RRN_PATTERN.search(value):
+        raise ValueError(RRN_MESSAGE)  # the value itself is never echoed
+    return value
+
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\s;,/?#]+$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_rrn)]
+Item = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^;]+$"),
+    AfterValidator(_no_rrn),
+]
+Items = Annotated[list[Item], Field(max_length=50)]
+Text = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no_rrn)]
+Group = Literal[domain.GROUPS]
+Education = Literal[domain.EDUCATION_LEVELS]
+WageType = Literal[domain.WAGE_TYPES]
+EmploymentType = Literal[domain.EMPLOYMENT_TYPES]
+Program = Literal[reference.program_codes()]
+EventKind = Literal[domain.EVENT_KINDS]
+Money = Annotated[int, Field(ge=0, le=MAX_INT)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Years = Annotated[float, Field(ge=0, le=80)]
+Hours = Annotated[int, Field(ge=1, le=168)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- seekers -----------------------------------------------------------------------------------
+class SeekerProfile(Input):
+    """A seeker's profile without the id: what ``POST /search`` takes."""
+
+    birth_year: int = Field(ge=1930, le=2012, examples=[1999])
+    gender: Literal[domain.GENDERS] | None = Field(None, description="reporting only; never used for ranking")
+    dong: Name | None = Field(None, examples=["성수1가1동"])
+    lat: Lat | None = None
+    lon: Lon | None = None
+    groups: list[Group] = Field(default_factory=list, examples=[["youth"]])
+    education: Education | None = None
+    experience_years: Years | None = None
+    occupations: Items = Field(default_factory=list)
+    skills: Items = Field(default_factory=list, examples=[["미싱", "재단"]])
+    desired_occupations: Items = Field(default_factory=list)
+    desired_industries: Items = Field(default_factory=list)
+    desired_wage_type: WageType | None = None
+    desired_wage_amount: Money | None = None
+    desired_hours: Hours | None = None
+    max_commute_km: Annotated[float, Field(ge=0, le=1000)] | None = None
+    intro: Text | None = None
+
+
+class SeekerFields(SeekerProfile):
+    """Everything stored about a seeker but the id."""
+
+    consent_employer_view: bool = False
+
+
+class SeekerCreate(SeekerFields):
+    seeker_id: Id
+
+
+class SeekerPublic(SeekerFields):
+    """A seeker as the center's staff see it."""
+
+    seeker_id: str
+
+
+class SeekerForEmployer(BaseModel):
+    """What an employer may see of a consenting candidate: no name, contact, birth year, location or groups."""
+
+    seeker_id: str
+    age_band: str = Field(examples=["30대"])
+    dong: str | None
+    education: str | None
+    experience_years: float | None
+    skills: list[str]
+    desired_occupations: list[str]
+
+
+# -- employers and openings ----------------------------------------------------------------------
+class EmployerFields(Input):
+    name: Name
+
+
+class EmployerCreate(EmployerFields):
+    employer_id: Id
+
+
+class EmployerPublic(BaseModel):
+    employer_id: str
+    name: str
+
+
+class OpeningFields(Input):
+    employer_id: Id
+    title: Name
+    occupation: Name | None = None
+    industry: Name | None = None
+    dong: Name | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    wage_type: WageType | None = None
+    wage_amount: Money | None = None
+    hours_per_week: Hours | None = None
+    employment_type: EmploymentType | None = None
+    required_skills: Items = Field(default_factory=list)
+    preferred_skills: Items = Field(default_factory=list)
+    education_min: Education | None = None
+    experience_min_years: Years | None = None
+    program: Program = "general"
+    target_groups: list[Group] = Field(default_factory=list)
+    age_min: Annotated[int, Field(ge=0, le=120)] | None = None
+    age_max: Annotated[int, Field(ge=0, le=120)] | None = None
+    positions: Annotated[int, Field(ge=1, le=100_000)] = 1
+    posted_at: date | datetime
+    deadline: date | datetime | None = None
+    description: Text | None = None
+
+
+class OpeningCreate(OpeningFields):
+    opening_id: Id
+
+
+class OpeningPublic(BaseModel):
+    opening_id: str
+    employer_id: str
+    employer_name: str
+    title: str
+    occupation: str | None = None
+    industry: str | None = None
+    dong: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    wage_type: str | None = None
+    wage_amount: int | None = None
+    hours_per_week: int | None = None
+    employment_type: str | None = None
+    required_skills: list[str] = []
+    preferred_skills: list[str] = []
+    education_min: str | None = None
+    experience_min_years: float | None = None
+    program: str
+    target_groups: list[str] = []
+    age_min: int | None = None
+    age_max: int | None = None
+    positions: int
+    posted_at: datetime
+    deadline: datetime | None = None
+    description: str | None = None
+
+
+class OpeningSummary(BaseModel):
+    """The opening as shown beside a match."""
+
+    title: str
+    employer_name: str
+    dong: str | None
+    wage: str | None = Field(description="the wage as posted, e.g. '월 2,300,000원'")
+    wage_hourly: float | None = Field(description="normalised to KRW per hour")
+    hours: int | None
+    program: str
+    deadline: date | None
+
+
+# -- pages ------------------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+# -- matches, candidates ----------------------------------------------------------------------
+class MatchItem(BaseModel):
+    rank: int
+    opening_id: str
+    score: float
+    reasons: list[str]
+    opening: OpeningSummary
+
+
+class MatchList(BaseModel):
+    seeker_id: str
+    model_version: str
+    as_of: date
+    matches: list[MatchItem]
+
+
+class SearchResult(BaseModel):
+    model_version: str
+    as_of: date
+    matches: list[MatchItem]
+
+
+class CandidateItem(BaseModel):
+    rank: int
+    seeker_id: str
+    score: float
+    reasons: list[str]
+    profile: SeekerForEmployer
+
+
+class CandidateList(BaseModel):
+    opening_id: str
+    model_version: str
+    candidates: list[CandidateItem]
+
+
+# -- events -----------------------------------------------------------------------------------
+class EventCreate(Input):
+    seeker_id: Id
+    opening_id: Id
+    event: EventKind
+    occurred_at: datetime | None = Field(None, description="default: now")
+
+
+class EventPublic(BaseModel):
+    event_id: int
+    seeker_id: str
+    opening_id: str
+    event: str
+    occurred_at: datetime
+
+
+# -- assignments ------------------------------------------------------------------------------
+Pair = Annotated[list[Id], Field(min_length=2, max_length=2, description="[seeker_id, opening_id]")]
+
+
+class AssignmentRequest(Input):
+    program: Program | None = Field(None, examples=["youth_1on1"])
+    opening_ids: Annotated[list[Id], Field(max_length=5000)] | None = None
+    seeker_ids: Annotated[list[Id], Field(max_length=5000)] | None = None
+    pinned: Annotated[list[Pair], Field(max_length=5000)] = Field(default_factory=list)
+    excluded: Annotated[list[Pair], Field(max_length=50000)] = Field(default_factory=list)
+    as_of: date | None = None
+
+
+class Placement(BaseModel):
+    seeker_id: str
+    opening_id: str
+    score: float
+    pinned: bool
+    reasons: list[str]
+
+
+class Unplaced(BaseModel):
+    seeker_id: str
+    reason: str
+
+
+class AssignmentResult(BaseModel):
+    model_version: str
+    as_of: date
+    placements: list[Placement]
+    unplaced: list[Unplaced]
+    total_score: float
+    greedy_total_score: float
+    greedy_placed: int
+
+
+# -- health, model ----------------------------------------------------------------------------
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    model_version: str | None
+    database: bool
+
+
+class ModelInfo(BaseModel):
+    version: str
+    trained_at: str | None
+    metrics: dict

@@ -1,0 +1,104 @@
+"""Service fixtures: one bundle trained on the planted world, and a database of each kind.
+
+Every storage and API test runs twice: on a SQLite file and on PostgreSQL
+(127.0.0.1:5432, database ``test``, each run in a schema of its own). Where no
+PostgreSQL server answers, the PostgreSQL half is skipped with that message.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from matcher import bundle
+from matcher.contract import Dataset
+from service.app import create_app
+from service.config import Settings
+from service.db import make_engine
+from service.migrate import upgrade
+from service.store import import_dataset
+from training.pipeline import TrainResult
+
+POSTGRES_URL = os.environ.get("JOBMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+AS_OF = "2025-02-20"  # inside the planted world: many openings open, some applications already made
+
+
+def _postgres_answers() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: skip the PostgreSQL half
+        return f"no PostgreSQL server answers at {POSTGRES_URL} ({type(exc).__name__})"
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, trained_session: TrainResult) -> Path:
+    folder = tmp_path_factory.mktemp("models")
+    bundle.save(trained_session.model, folder, {"metrics": {"seeker": {"ndcg@10": 0.5}}})
+    return folder
+
+
+@pytest.fixture(scope="session")
+def planted_session(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    from matcher.contract import load_folder
+    from tests.worlds import planted_world, write_world
+
+    folder = tmp_path_factory.mktemp("planted-service")
+    write_world(planted_world(), folder)
+    return load_folder(folder)
+
+
+@pytest.fixture(scope="session")
+def trained_session(planted_session: Dataset) -> TrainResult:
+    from training.pipeline import train
+
+    return train(planted_session, with_baselines=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobmatch.db'}"
+        return
+    problem = _postgres_answers()
+    if problem:
+        pytest.skip(problem)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def filled_url(database_url: str, planted_session: Dataset) -> str:
+    """The database with the planted world imported."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    import_dataset(engine, planted_session)
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def settings(filled_url: str, model_dir: Path) -> Settings:
+    return Settings(environment="test", database_url=filled_url, model_dir=model_dir)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

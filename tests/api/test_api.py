@@ -1,0 +1,177 @@
+"""The HTTP API on SQLite and PostgreSQL: CRUD, matches, candidates, events, errors."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import AS_OF
+
+NEW_SEEKER = {
+    "seeker_id": "N001",
+    "birth_year": 1998,
+    "dong": "행당1동",
+    "groups": ["youth"],
+    "skills": ["미싱", "재단"],
+    "desired_occupations": ["봉제 미싱사"],
+    "desired_wage_type": "hourly",
+    "desired_wage_amount": 11000,
+    "max_commute_km": 8,
+    "intro": "봉제 공장에서 3년 일했습니다.",
+    "consent_employer_view": True,
+}
+NEW_OPENING = {
+    "opening_id": "NO01",
+    "employer_id": "E00",
+    "title": "봉제 미싱사 급구",
+    "occupation": "봉제 미싱사",
+    "industry": "패션봉제",
+    "dong": "행당1동",
+    "wage_type": "monthly",
+    "wage_amount": 2_500_000,
+    "hours_per_week": 40,
+    "required_skills": ["미싱"],
+    "positions": 1,
+    "posted_at": "2025-02-10",
+    "deadline": "2025-03-31",
+    "description": "미싱 경력자 우대",
+}
+
+
+def test_health_and_model(client: TestClient) -> None:
+    health = client.get("/health").json()
+    assert health["database"] is True and health["status"] == "ok" and health["model_version"]
+    model = client.get("/model").json()
+    assert model["version"] == health["model_version"]
+    assert model["metrics"] == {"seeker": {"ndcg@10": 0.5}}
+
+
+def test_seeker_crud_round_trip(client: TestClient) -> None:
+    created = client.post("/seekers", json=NEW_SEEKER)
+    assert created.status_code == 201, created.text
+    assert client.get("/seekers/N001").json()["skills"] == ["미싱", "재단"]
+    assert client.post("/seekers", json=NEW_SEEKER).status_code == 409
+    fields = {k: v for k, v in NEW_SEEKER.items() if k != "seeker_id"}
+    changed = client.put("/seekers/N001", json={**fields, "dong": "마장동"})
+    assert changed.status_code == 200 and changed.json()["dong"] == "마장동"
+    assert client.get("/seekers/N001").json()["dong"] == "마장동"
+    assert client.delete("/seekers/N001").status_code == 204
+    assert client.get("/seekers/N001").status_code == 404
+    assert client.delete("/seekers/N001").status_code == 404
+
+
+def test_pagination_is_capped(client: TestClient) -> None:
+    page = client.get("/seekers", params={"limit": 5, "offset": 10}).json()
+    assert len(page["items"]) == 5 and page["total"] == 72 and page["offset"] == 10
+    too_big = client.get("/seekers", params={"limit": 5000})
+    assert too_big.status_code == 422 and too_big.json()["errors"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"birth_year": 1800}, "birth_year"),
+        ({"groups": ["martian"]}, "groups.0"),
+        ({"dong": "강남동"}, "dong"),
+        ({"unknown_field": 1}, "unknown_field"),
+        ({"desired_wage_type": "weekly"}, "desired_wage_type"),
+        ({"skills": ["미싱;재단"]}, "skills.0"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(client: TestClient, change: dict, field: str) -> None:
+    answer = client.post("/seekers", json={**NEW_SEEKER, **change})
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert field in [e["field"] for e in body["errors"]]
+    assert "입력값을 확인해 주세요" in body["detail"]
+
+
+def test_resident_registration_number_is_refused_and_not_echoed(client: TestClient) -> None:
+    answer = client.post("/seekers", json={**NEW_SEEKER, "intro": "주민번호 990101-1234567 입니다"})
+    assert answer.status_code == 422
+    assert "990101" not in answer.text and "주민등록번호" in answer.text
+    assert client.get("/seekers/N001").status_code == 404
+
+
+def test_unknown_ids_are_404(client: TestClient) -> None:
+    for path in ("/seekers/NOPE", "/openings/NOPE", "/employers/NOPE", "/seekers/NOPE/matches",
+                 "/openings/NOPE/candidates"):  # fmt: skip
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert "찾을 수 없습니다" in answer.json()["detail"]
+
+
+def test_matches_have_reasons_and_opening_summaries(client: TestClient) -> None:
+    body = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "k": 5}).json()
+    assert body["seeker_id"] == "S000" and body["model_version"]
+    assert [m["rank"] for m in body["matches"]] == list(range(1, len(body["matches"]) + 1))
+    assert body["matches"], "the planted world has open openings for S000"
+    top = body["matches"][0]
+    assert top["opening_id"].startswith("O0"), "the planted answer: a seeker's own trade first"
+    assert 2 <= len(top["reasons"]) <= 4 and all(isinstance(r, str) and r for r in top["reasons"])
+    assert top["opening"]["title"] and top["opening"]["employer_name"]
+    scores = [m["score"] for m in body["matches"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_match_filters(client: TestClient) -> None:
+    near = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "k": 50, "dong": "마장동"}).json()
+    assert near["matches"] and {m["opening"]["dong"] for m in near["matches"]} == {"마장동"}
+    bad = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "dong": "없는동"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "dong"
+    close = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "k": 50, "max_km": 0.5}).json()
+    assert {m["opening"]["dong"] for m in close["matches"]} <= {"행당1동"}
+
+
+def test_new_rows_are_matchable_at_once(client: TestClient) -> None:
+    assert client.post("/seekers", json=NEW_SEEKER).status_code == 201
+    assert client.post("/openings", json=NEW_OPENING).status_code == 201, client.post("/openings", json=NEW_OPENING)
+    found = client.get("/seekers/N001/matches", params={"as_of": "2025-02-20", "k": 100}).json()["matches"]
+    assert "NO01" in [m["opening_id"] for m in found]
+    # After applying, the opening leaves the seeker's list; after the only position is filled, everyone's.
+    event = {"seeker_id": "N001", "opening_id": "NO01", "event": "applied", "occurred_at": "2025-02-20T09:00:00"}
+    assert client.post("/events", json=event).status_code == 201
+    found = client.get("/seekers/N001/matches", params={"as_of": "2025-02-20", "k": 100}).json()["matches"]
+    assert "NO01" not in [m["opening_id"] for m in found]
+    assert client.post("/events", json={**event, "event": "hired"}).status_code == 201
+    others = client.get("/seekers/S000/matches", params={"as_of": "2025-02-21", "k": 100}).json()["matches"]
+    assert "NO01" not in [m["opening_id"] for m in others]
+    full = client.post("/events", json={**event, "seeker_id": "S001", "event": "hired"})
+    assert full.status_code == 409 and "남은 자리" in full.json()["detail"]
+
+
+def test_events_are_validated(client: TestClient) -> None:
+    base = {"seeker_id": "S000", "opening_id": "O000", "event": "viewed"}
+    assert client.post("/events", json=base).status_code == 201
+    assert client.post("/events", json={**base, "event": "liked"}).status_code == 422
+    missing = client.post("/events", json={**base, "opening_id": "NOPE"})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "opening_id"
+    listed = client.get("/events", params={"seeker_id": "S000", "limit": 200}).json()
+    assert any(e["event"] == "viewed" and e["opening_id"] == "O000" for e in listed["items"])
+
+
+def test_candidates_show_only_consenting_and_masked(client: TestClient) -> None:
+    seeker = {k: v for k, v in NEW_SEEKER.items() if k != "seeker_id"}
+    client.put("/seekers/S001", json={**seeker, "consent_employer_view": False})
+    body = client.get("/openings/O005/candidates", params={"as_of": AS_OF, "k": 100}).json()
+    ids = [c["seeker_id"] for c in body["candidates"]]
+    assert ids and "S001" not in ids
+    profile = body["candidates"][0]["profile"]
+    assert set(profile) == {"seeker_id", "age_band", "dong", "education", "experience_years", "skills",
+                            "desired_occupations"}  # fmt: skip
+    assert profile["age_band"].endswith("대")
+
+
+def test_opening_and_employer_crud(client: TestClient) -> None:
+    assert client.post("/employers", json={"employer_id": "E900", "name": "성수 수제화 공방"}).status_code == 201
+    opening = {**NEW_OPENING, "opening_id": "NO02", "employer_id": "E900"}
+    created = client.post("/openings", json=opening)
+    assert created.status_code == 201 and created.json()["employer_name"] == "성수 수제화 공방"
+    unknown_employer = client.post("/openings", json={**opening, "opening_id": "NO03", "employer_id": "E999"})
+    assert unknown_employer.status_code == 422 and unknown_employer.json()["errors"][0]["field"] == "employer_id"
+    assert client.delete("/employers/E900").status_code == 409  # it still has an opening
+    assert client.put("/employers/E900", json={"name": "새 이름"}).json()["name"] == "새 이름"
+    assert client.get("/openings/NO02").json()["employer_name"] == "새 이름"
+    assert client.delete("/openings/NO02").status_code == 204
+    assert client.delete("/employers/E900").status_code == 204
+    assert client.delete("/openings/O000").status_code == 409  # it has history
