@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,13 @@ class Settings(BaseSettings):
     max_k: int = Field(100, ge=1)
     # Above this many seekers or openings an assignment request is refused (the slot matrix grows as their product).
     max_assignment_size: int = Field(2000, ge=1)
+    # The day match lists are computed for when a request names none; empty means today. The demo sets it
+    # inside its sample year so that its openings are open.
+    default_as_of: date | None = None
+
+    def today(self) -> date:
+        """The as-of day of a request that gives none."""
+        return self.default_as_of or date.today()
 
 
 @lru_cache

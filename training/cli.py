@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -156,40 +157,109 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_url(args: argparse.Namespace) -> str:
+    from service.config import get_settings
+
+    return args.database_url or get_settings().database_url
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from service.db import make_engine
+    from service.migrate import upgrade
+    from service.store import import_dataset
+
+    data = _load(args)
+    engine = make_engine(_database_url(args))
+    upgrade(engine)
+    summary = import_dataset(engine, data, replace=args.replace)
+    print(
+        f"imported {summary.seekers:,} seekers, {summary.openings:,} openings ({summary.employers:,} new employers), "
+        f"{summary.events:,} events into {engine.url.render_as_string(hide_password=True)}"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from service.db import make_engine
+    from service.store import export_folder
+
+    summary = export_folder(make_engine(_database_url(args)), args.out)
+    print(f"wrote {summary.seekers:,} seekers, {summary.openings:,} openings, {summary.events:,} events to {args.out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.database_url:
+        os.environ["JOBMATCH_DATABASE_URL"] = args.database_url
+    if args.model_dir:
+        os.environ["JOBMATCH_MODEL_DIR"] = args.model_dir
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+DEMO_EXAMPLES = """
+jobmatch demo service: http://{host}:{port}/docs  (OpenAPI, try any request there)
+
+  curl -s http://{host}:{port}/health
+  curl -s 'http://{host}:{port}/seekers/{seeker}/matches?k=5'
+  curl -s 'http://{host}:{port}/openings/{opening}/candidates?k=5'
+  curl -s -X POST http://{host}:{port}/search -H 'content-type: application/json' \\
+       -d '{{"birth_year": 2000, "dong": "성수2가1동", "groups": ["youth"], "skills": ["미싱"]}}'
+  curl -s -X POST http://{host}:{port}/assignments -H 'content-type: application/json' \\
+       -d '{{"program": "youth_1on1"}}'
+
+Lists are computed for {as_of} (inside the sample year) unless a request gives ?as_of=. Ctrl-C stops.
+"""
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from matcher.matching import Matcher
+    from service.db import make_engine
+    from service.migrate import upgrade
+    from service.store import import_dataset, latest_revision
     from training.pipeline import train
     from training.sample import generate
 
-    data_dir, model_dir = DEMO_DIR / "data", DEMO_DIR / "models"
+    data_dir, model_dir, database = DEMO_DIR / "data", DEMO_DIR / "models", DEMO_DIR / "jobmatch.db"
     if not (data_dir / "seekers.csv").is_file():
         _say(f"generating the sample Seongdong world into {data_dir}")
         generate(data_dir, seed=7)
     data = load_folder(data_dir)
     try:
-        loaded = bundle.load_current(model_dir)
+        bundle.load_current(model_dir)
     except bundle.BundleError:
-        _say("training on the sample world")
+        _say("training on the sample world (about a minute)")
         result = train(data, progress=_say)
         manifest = {"metrics": _public_report(result.report), "cutoffs": result.cutoffs}
         bundle.save(result.model, model_dir, manifest)
         print(_metrics_table(result.report))
-        loaded = bundle.load_current(model_dir)
-    matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
-    as_of = data.openings["posted_at"].quantile(0.85).normalize()
-    sample = data.seekers.sample(3, random_state=1)["seeker_id"].tolist()
-    titles = data.openings.set_index("opening_id")
-    print(f"\n추천 예시 (기준일 {as_of.date()}, bundle {loaded.version})")
-    for seeker_id in sample:
-        seeker = data.seekers.set_index("seeker_id").loc[seeker_id]
-        print(f"\n구직자 {seeker_id} ({seeker['dong']}, {int(as_of.year - seeker['birth_year'])}세)")
-        for m in matcher.matches([seeker_id], as_of, k=5):
-            opening = titles.loc[m.opening_id]
-            print(
-                f"  {m.rank}. {opening['title']} — {opening['employer_name']} ({opening['dong']})  점수 {m.score:.2f}"
-            )
-            print(f"     {' / '.join(m.reasons)}")
-    return 0
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        empty = latest_revision(conn) == 0
+    if empty:
+        _say(f"importing the sample world into {database}")
+        import_dataset(engine, data)
+    engine.dispose()
+    as_of = data.openings["posted_at"].quantile(0.85).normalize().date()
+    # The demo serves its own database and bundle, whatever the environment says.
+    os.environ.update(
+        JOBMATCH_DATABASE_URL=url, JOBMATCH_MODEL_DIR=str(model_dir), JOBMATCH_DEFAULT_AS_OF=as_of.isoformat()
+    )
+    youth = data.seekers[data.seekers["groups"].map(lambda g: "youth" in g)]
+    example = {"seeker": youth["seeker_id"].iloc[0], "opening": data.openings["opening_id"].iloc[-1]}
+    print(DEMO_EXAMPLES.format(host=args.host, port=args.port, as_of=as_of, **example))
+    args.database_url, args.model_dir, args.workers = None, None, 1
+    return cmd_serve(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -246,7 +316,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("demo", help="sample world → train → ranked matches")
+    p = sub.add_parser("import", help="load a data folder into the service database")
+    _add_data_args(p)
+    p.add_argument("--database-url", default=None, help="default: JOBMATCH_DATABASE_URL or sqlite:///var/jobmatch.db")
+    p.add_argument("--replace", action="store_true", help="empty the database first")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write the service database out as a data folder (with events)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--database-url", default=None)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="run the matching service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--model-dir", default=None, help="default: JOBMATCH_MODEL_DIR or models")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="sample world → train → import → serve on 127.0.0.1:8000")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
     return parser
 

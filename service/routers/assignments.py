@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter
@@ -33,7 +31,7 @@ def assign(body: AssignmentRequest, live: LiveDep, settings: SettingsDep) -> dic
     """
     snapshot = live.current()
     matcher = snapshot.matcher
-    day = body.as_of or date.today()
+    day = body.as_of or settings.today()
     when = pd.Timestamp(day)
     open_now = matcher.open_mask(when)
     if body.opening_ids is not None:

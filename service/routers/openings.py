@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from service import crud, present, tables
-from service.deps import LiveDep, PagingDep, ReadDep, WriteDep
+from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
 from service.schemas import CandidateList, OpeningCreate, OpeningFields, OpeningPublic, Page
 
 router = APIRouter(prefix="/openings", tags=["openings"])
@@ -90,6 +90,7 @@ def delete_opening(opening_id: str, conn: WriteDep) -> Response:
 def opening_candidates(
     opening_id: str,
     live: LiveDep,
+    settings: SettingsDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
 ) -> dict:
@@ -98,7 +99,7 @@ def opening_candidates(
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
         raise crud.not_found("opening", opening_id)
-    day = as_of or date.today()
+    day = as_of or settings.today()
     found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
     return {
         "opening_id": opening_id,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from matcher.contract import parse_records
 from matcher.filters import opening_filter
 from service import present
-from service.deps import LiveDep
+from service.deps import LiveDep, SettingsDep
 from service.errors import ContractRefused
 from service.schemas import Program, SearchResult, SeekerProfile
 
@@ -24,6 +24,7 @@ SEARCH_ID = "(search)"
 def search(
     body: SeekerProfile,
     live: LiveDep,
+    settings: SettingsDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     program: Program | None = None,
@@ -37,7 +38,7 @@ def search(
     matcher = snapshot.matcher
     origin = (float(profile["lat"].iloc[0]), float(profile["lon"].iloc[0]))
     mask = opening_filter(matcher.openings, program=program, max_km=max_km, origin=origin)
-    day = as_of or date.today()
+    day = as_of or settings.today()
     found = matcher.matches_for_profiles(profile, pd.Timestamp(day), k=k, opening_mask=mask)
     return {
         "model_version": snapshot.version,

@@ -100,7 +100,7 @@ def seeker_matches(
         max_km=max_km,
         origin=(float(seeker["lat"]), float(seeker["lon"])),
     )
-    day = as_of or date.today()
+    day = as_of or settings.today()
     found = matcher.matches([seeker_id], pd.Timestamp(day), k=min(k, settings.max_k), opening_mask=mask,
                             exclude_applied=not include_applied)  # fmt: skip
     return {

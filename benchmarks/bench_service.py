@@ -1,0 +1,194 @@
+"""HTTP figures of the matching service under load, beside the HTTP floor measured in the same run.
+
+    python benchmarks/bench_service.py                      # SQLite, 10,000 open openings, 1 and 2 workers
+    python benchmarks/bench_service.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+What it does: generates a sample world of 2,000 seekers and 10,000 openings,
+moves every opening's dates so that all 10,000 are open on one as-of day (and
+makes 200 of them one-position youth_1on1 openings), trains a bundle on it,
+imports it into a fresh database, starts ``jobmatch serve --workers W`` and
+drives it from ``wrk`` (Debian package ``wrk``) on loopback with 32 open
+connections for ``--duration`` seconds:
+
+- ``GET /seekers/{id}/matches?k=10`` over random seekers: p50, p99, requests/s;
+- ``GET /health`` at the same concurrency: the reference, what the HTTP stack
+  alone costs on this machine (a floor no endpoint can beat);
+- ``POST /assignments`` for 300 youth × 200 one-person slots: time per call,
+  total score against the greedy one-by-one placement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+
+from matcher import bundle
+from matcher.contract import load_folder, write_table
+from service.db import make_engine
+from service.migrate import upgrade
+from service.store import import_dataset
+from training.pipeline import train
+from training.sample import generate
+
+WRK_SCRIPT = """
+math.randomseed(os.time())
+local ids = {%s}
+request = function()
+  return wrk.format("GET", "/seekers/" .. ids[math.random(#ids)] .. "/matches?k=10")
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_world(folder: Path, n_openings: int) -> tuple[pd.Timestamp, list[str]]:
+    """A sample world with every opening open on one day; returns that day and 300 youth seeker ids."""
+    generate(folder, n_seekers=2000, n_openings=n_openings, seed=5, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load_folder(folder)
+    openings = data.openings
+    as_of = openings["posted_at"].max().normalize() + pd.Timedelta(days=1)
+    rng = np.random.default_rng(0)
+    openings["posted_at"] = as_of - pd.to_timedelta(rng.integers(1, 40, len(openings)), unit="D")
+    openings["deadline"] = as_of + pd.to_timedelta(rng.integers(1, 30, len(openings)), unit="D")
+    youth_slots = openings.index[:200]
+    openings.loc[youth_slots, ["program", "positions"]] = ["youth_1on1", 1]
+    openings.loc[youth_slots, "target_groups"] = pd.Series([()] * len(youth_slots), index=youth_slots)
+    openings.loc[youth_slots, ["age_min", "age_max"]] = np.nan
+    write_table(openings, folder / "openings.csv", "openings")
+    age = as_of.year - data.seekers["birth_year"]
+    youth = data.seekers.loc[age.between(19, 39), "seeker_id"].head(300).tolist()
+    return as_of, youth
+
+
+def wrk(url: str, duration: int, connections: int, script: Path | None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    jobmatch = Path(sys.executable).with_name("jobmatch")
+    process = subprocess.Popen(
+        [str(jobmatch), "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json().get("status") == "ok":
+                return process
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the service did not become healthy within 300 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--openings", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "data"
+        as_of, youth = build_world(folder, args.openings)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = load_folder(folder)
+        start = time.perf_counter()
+        result = train(data, with_baselines=False)
+        print(f"trained on 2,000 seekers × {len(data.openings):,} openings in {time.perf_counter() - start:.0f} s")
+        bundle.save(result.model, Path(tmp) / "models", {"metrics": {}})
+        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        engine = make_engine(url)
+        upgrade(engine)
+        import_dataset(engine, data, replace=True)
+        engine.dispose()
+        env = {
+            **os.environ,
+            "JOBMATCH_DATABASE_URL": url,
+            "JOBMATCH_MODEL_DIR": str(Path(tmp) / "models"),
+            "JOBMATCH_DEFAULT_AS_OF": as_of.date().isoformat(),
+        }
+        script = Path(tmp) / "matches.lua"
+        ids = data.seekers["seeker_id"].sample(500, random_state=0)
+        script.write_text(WRK_SCRIPT % ", ".join(f'"{i}"' for i in ids))
+        print(f"{len(data.openings):,} openings open on {as_of.date()}; wrk, {args.connections} connections, "
+              f"{args.duration} s each, on {os.cpu_count()} cores; database {url.split(':')[0]}")  # fmt: skip
+        print(f"{'workers':>7} {'endpoint':<34} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8}")
+        for workers in [int(w) for w in args.workers.split(",")]:
+            port = free_port()
+            process = serve(env, port, workers)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                for label, target, lua in (
+                    ("GET /seekers/{id}/matches?k=10", base, script),
+                    ("GET /health (reference)", f"{base}/health", None),
+                ):
+                    wrk(target, 3, args.connections, lua)  # warm-up: every worker builds its matcher
+                    r = wrk(target, args.duration, args.connections, lua)
+                    print(
+                        f"{workers:>7} {label:<34} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f} {r['non_2xx']:>8}"
+                    )
+                body = {"seeker_ids": youth, "opening_ids": data.openings["opening_id"].head(200).tolist()}
+                times, answer = [], None
+                for _ in range(5):
+                    t0 = time.perf_counter()
+                    answer = httpx.post(f"{base}/assignments", json=body, timeout=300)
+                    times.append(time.perf_counter() - t0)
+                answer.raise_for_status()
+                a = answer.json()
+                print(
+                    f"{workers:>7} POST /assignments {len(youth)} youth × 200 slots: "
+                    f"{np.median(times) * 1000:.0f} ms (median of 5); placed {len(a['placements'])}, "
+                    f"total {a['total_score']:.2f} vs greedy {a['greedy_total_score']:.2f} "
+                    f"({a['greedy_placed']} placed)"
+                )
+            finally:
+                os.killpg(process.pid, signal.SIGINT)
+                process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
