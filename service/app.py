@@ -12,6 +12,7 @@ from service import errors
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.live import Live
+from service.middleware import Guard
 from service.routers import admin, assignments, employers, events, openings, search, seekers
 
 log = logging.getLogger("jobmatch.service")
@@ -31,6 +32,7 @@ Every match carries two to four short Korean reasons. Errors are `{"detail": ...
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the bundle and database are opened in the lifespan."""
     settings = settings or get_settings()
+    settings.check_secret()
     engine = make_engine(settings.database_url)
     live = Live(engine, settings.model_dir)
 
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.live = live
     errors.install(app)
+    app.add_middleware(Guard, settings=settings)
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)
     return app

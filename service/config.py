@@ -11,6 +11,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/jobmatch.db"
+DEFAULT_SECRET = "development-only-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -19,6 +20,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBMATCH_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
+    # Keys the pseudonymised export's hashes; outside development the service refuses to start with the default.
+    secret_key: str = Field(DEFAULT_SECRET, min_length=16)
     database_url: str = DEFAULT_DATABASE_URL
     model_dir: Path = Path("models")
     default_page_size: int = Field(50, ge=1)
@@ -29,6 +32,20 @@ class Settings(BaseSettings):
     # The day match lists are computed for when a request names none; empty means today. The demo sets it
     # inside its sample year so that its openings are open.
     default_as_of: date | None = None
+    # Abuse limits (``limits`` notation). Per token for callers with one, per address for everyone;
+    # self-search without a token has its own, tighter limit.
+    rate_limit_token: str = "600/minute"
+    rate_limit_address: str = "3000/minute"
+    rate_limit_anonymous: str = "30/minute"
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    employer_candidate_lists_per_day: int = Field(200, ge=1)
+
+    def check_secret(self) -> None:
+        """Refuse a default secret anywhere but on a developer's machine."""
+        if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
+            raise RuntimeError(
+                f"refusing to start in {self.environment}: JOBMATCH_SECRET_KEY is the default; set a long random one"
+            )
 
     def today(self) -> date:
         """The as-of day of a request that gives none."""

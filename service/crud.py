@@ -50,3 +50,7 @@ def check_contract(kind: str, record: dict) -> None:
 def bad_query(field: str, message: str, where: str = "query") -> ContractRefused:
     """A 422 naming one query parameter (or, with ``where="body"``, one body field)."""
     return ContractRefused([Problem(where, 0, field, message)], prefix=(where,))
+
+
+def too_many(message: str) -> HTTPException:
+    return HTTPException(429, message, headers={"Retry-After": "3600"})

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from matcher.contract import Problem, redact
 from service.live import NoModel
+from service.middleware import BodyTooLarge
 
 log = logging.getLogger("jobmatch.service")
 
@@ -109,6 +110,10 @@ def install(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_request: Request, _exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse({"detail": "요청 본문이 너무 큽니다."}, status_code=413)
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -89,6 +89,10 @@ class SeekerPublic(SeekerFields):
     seeker_id: str
 
 
+class Consent(Input):
+    consent_employer_view: bool
+
+
 class SeekerForEmployer(BaseModel):
     """What an employer may see of a consenting candidate: no name, contact, birth year, location or groups."""
 

@@ -112,3 +112,30 @@ changes = Table(
     Column("entity", String(16), nullable=False),  # seeker, opening, employer, event
     Column("entity_id", ID, nullable=False),
 )
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the whole token; never the token
+    Column("role", String(16), nullable=False),
+    Column("employer_id", ID),
+    Column("seeker_id", ID),
+    Column("label", String(200)),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+# Who read which seeker's data, when and through which route. Only ids: the entries outlive a deleted seeker.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("entry_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("token_id", String(32)),
+    Column("role", String(16), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("seeker_id", ID, index=True),
+    Column("opening_id", ID),
+    Column("request_id", String(32), nullable=False),
+)

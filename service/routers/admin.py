@@ -1,19 +1,26 @@
-"""Health, the model in use, and swapping to a newly trained bundle."""
+"""Health, the model in use, swapping to a newly trained bundle, tokens and the access log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
 
 from matcher.bundle import BundleError
+from service import access, auth, crud
+from service.auth import Admin, AnyRole, Staff
 from service.db import reachable
-from service.deps import EngineDep, LiveDep
-from service.schemas import Health, ModelInfo
+from service.deps import EngineDep, LiveDep, ReadDep, WriteDep
+from service.schemas import Health, Id, Input, ModelInfo
 
 router = APIRouter(tags=["admin"])
 
 
 @router.get("/health", response_model=Health)
 def health(live: LiveDep, engine: EngineDep) -> dict:
+    """Open to all: status, model version, whether the database answers."""
     database = reachable(engine)
     version = live.loaded_version
     return {"status": "ok" if database and version else "degraded", "model_version": version, "database": database}
@@ -24,17 +31,17 @@ def _info(live: LiveDep) -> dict:
     return {
         "version": manifest["version"],
         "trained_at": manifest.get("trained_at"),
-        "metrics": manifest.get("metrics", {}),
+        "metrics": manifest.get("metrics"),
     }
 
 
 @router.get("/model", response_model=ModelInfo)
-def model(live: LiveDep) -> dict:
+def model(live: LiveDep, actor: AnyRole) -> dict:
     return _info(live)
 
 
 @router.post("/admin/model/reload", response_model=ModelInfo)
-def reload_model(live: LiveDep) -> dict:
+def reload_model(live: LiveDep, actor: Admin) -> dict:
     """Swap to ``models/CURRENT``; a bundle that fails to load leaves the old one serving (409 with the reason)."""
     try:
         live.reload()
@@ -43,3 +50,57 @@ def reload_model(live: LiveDep) -> dict:
         still = f" 지금은 {serving} 모델이 계속 쓰입니다." if serving else ""
         raise HTTPException(409, f"새 모델을 불러오지 못했습니다: {exc}.{still}") from None
     return _info(live)
+
+
+class AccessEntry(BaseModel):
+    entry_id: int
+    at: datetime
+    token_id: str | None
+    role: str
+    route: str
+    seeker_id: str | None
+    opening_id: str | None
+    request_id: str
+
+
+@router.get("/admin/access-log", response_model=list[AccessEntry])
+def access_log(
+    conn: ReadDep,
+    actor: Staff,
+    seeker_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict]:
+    """Who read a seeker's data, when and through which route (newest last)."""
+    frame = access.entries(conn, seeker_id=seeker_id, since=since).tail(limit)
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+class TokenRequest(Input):
+    role: Literal[auth.ROLES]
+    employer_id: Id | None = None
+    seeker_id: Id | None = None
+    label: Annotated[str, Field(max_length=200)] | None = None
+
+
+class TokenIssued(BaseModel):
+    token_id: str
+    token: str = Field(description="shown once; only its hash is stored")
+    role: str
+
+
+@router.post("/admin/tokens", status_code=201, response_model=TokenIssued)
+def add_token(body: TokenRequest, conn: WriteDep, actor: Admin) -> dict:
+    try:
+        token_id, token = auth.issue(
+            conn, body.role, employer_id=body.employer_id, seeker_id=body.seeker_id, label=body.label
+        )
+    except ValueError as exc:
+        raise crud.bad_query("role", str(exc), "body") from None
+    return {"token_id": token_id, "token": token, "role": body.role}
+
+
+@router.delete("/admin/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: str, conn: WriteDep, actor: Admin) -> None:
+    if not auth.revoke(conn, token_id):
+        raise HTTPException(404, f"토큰 '{token_id}'을(를) 찾을 수 없거나 이미 폐기되었습니다.")

@@ -1,4 +1,4 @@
-"""Employers: CRUD."""
+"""Employers: CRUD. An employer reaches only its own record."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import delete, func, insert, select, update
 
 from service import crud, tables
+from service.auth import Counselor, CounselorOrEmployer
 from service.deps import PagingDep, ReadDep, WriteDep
 from service.schemas import EmployerCreate, EmployerFields, EmployerPublic, Page
 
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/employers", tags=["employers"])
 
 
 @router.post("", status_code=201, response_model=EmployerPublic)
-def create_employer(body: EmployerCreate, conn: WriteDep) -> dict:
+def create_employer(body: EmployerCreate, conn: WriteDep, actor: Counselor) -> dict:
     if crud.fetch(conn, tables.employers, body.employer_id):
         raise crud.conflict(f"이미 등록된 기업 ID입니다: {body.employer_id}")
     conn.execute(insert(tables.employers).values(**body.model_dump()))
@@ -22,30 +23,36 @@ def create_employer(body: EmployerCreate, conn: WriteDep) -> dict:
 
 
 @router.get("", response_model=Page[EmployerPublic])
-def list_employers(conn: ReadDep, paging: PagingDep) -> dict:
-    rows, total = crud.page(conn, select(tables.employers).order_by(tables.employers.c.employer_id), paging)
+def list_employers(conn: ReadDep, paging: PagingDep, actor: CounselorOrEmployer) -> dict:
+    query = select(tables.employers).order_by(tables.employers.c.employer_id)
+    if actor.role == "employer":
+        query = query.where(tables.employers.c.employer_id == actor.employer_id)
+    rows, total = crud.page(conn, query, paging)
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
 
 @router.get("/{employer_id}", response_model=EmployerPublic)
-def get_employer(employer_id: str, conn: ReadDep) -> dict:
-    row = crud.fetch(conn, tables.employers, employer_id)
+def get_employer(employer_id: str, conn: ReadDep, actor: CounselorOrEmployer) -> dict:
+    row = crud.fetch(conn, tables.employers, employer_id) if actor.sees_employer(employer_id) else None
     if row is None:
         raise crud.not_found("employer", employer_id)
     return row
 
 
 @router.put("/{employer_id}", response_model=EmployerPublic)
-def replace_employer(employer_id: str, body: EmployerFields, conn: WriteDep) -> dict:
+def replace_employer(employer_id: str, body: EmployerFields, conn: WriteDep, actor: CounselorOrEmployer) -> dict:
     where = tables.employers.c.employer_id == employer_id
-    if conn.execute(update(tables.employers).where(where).values(**body.model_dump())).rowcount == 0:
+    if (
+        not actor.sees_employer(employer_id)
+        or conn.execute(update(tables.employers).where(where).values(**body.model_dump())).rowcount == 0
+    ):
         raise crud.not_found("employer", employer_id)
     crud.record_change(conn, "employer", employer_id)  # its openings show the new name
     return {"employer_id": employer_id, **body.model_dump()}
 
 
 @router.delete("/{employer_id}", status_code=204)
-def delete_employer(employer_id: str, conn: WriteDep) -> Response:
+def delete_employer(employer_id: str, conn: WriteDep, actor: Counselor) -> Response:
     if crud.fetch(conn, tables.employers, employer_id) is None:
         raise crud.not_found("employer", employer_id)
     has = conn.scalar(select(func.count()).where(tables.openings.c.employer_id == employer_id))

@@ -8,16 +8,22 @@ from fastapi import APIRouter
 from sqlalchemy import func, insert, select
 
 from service import crud, tables
+from service.auth import CounselorOrSeeker
 from service.deps import PagingDep, ReadDep, WriteDep
 from service.schemas import EventCreate, EventPublic, Page
 
 router = APIRouter(prefix="/events", tags=["events"])
 
+# What a seeker may record for itself; outcomes (interviewed, hired, ...) are recorded by counselors.
+SEEKER_EVENTS = frozenset({"viewed", "applied", "declined"})
+
 
 @router.post("", status_code=201, response_model=EventPublic)
-def record_event(body: EventCreate, conn: WriteDep) -> dict:
+def record_event(body: EventCreate, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
     """Record one event; a hire needs a position left and is recorded once per pair."""
-    if crud.fetch(conn, tables.seekers, body.seeker_id) is None:
+    if actor.role == "seeker" and body.event not in SEEKER_EVENTS:
+        raise crud.bad_query("event", f"구직자는 {', '.join(sorted(SEEKER_EVENTS))}만 기록할 수 있습니다", "body")
+    if not actor.sees_seeker(body.seeker_id) or crud.fetch(conn, tables.seekers, body.seeker_id) is None:
         raise crud.bad_query("seeker_id", f"등록되지 않은 구직자입니다: {body.seeker_id}", "body")
     opening = crud.fetch(conn, tables.openings, body.opening_id)
     if opening is None:
@@ -38,7 +44,16 @@ def record_event(body: EventCreate, conn: WriteDep) -> dict:
 
 
 @router.get("", response_model=Page[EventPublic])
-def list_events(conn: ReadDep, paging: PagingDep, seeker_id: str | None = None, opening_id: str | None = None) -> dict:
+def list_events(
+    conn: ReadDep,
+    paging: PagingDep,
+    actor: CounselorOrSeeker,
+    seeker_id: str | None = None,
+    opening_id: str | None = None,
+) -> dict:
+    """Events, newest last; a seeker sees only its own."""
+    if actor.role == "seeker":
+        seeker_id = actor.seeker_id if seeker_id in (None, actor.seeker_id) else "\x00no-such-seeker"
     query = select(tables.events).order_by(tables.events.c.event_id)
     if seeker_id is not None:
         query = query.where(tables.events.c.seeker_id == seeker_id)

@@ -1,4 +1,4 @@
-"""Openings: CRUD and their ranked candidates."""
+"""Openings: CRUD and their ranked candidates. An employer reaches only its own openings."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import date
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from service import crud, present, tables
+from service import access, crud, present, tables
+from service.auth import Actor, AnyRole, CounselorOrEmployer
 from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
 from service.schemas import CandidateList, OpeningCreate, OpeningFields, OpeningPublic, Page
 
@@ -18,12 +19,12 @@ router = APIRouter(prefix="/openings", tags=["openings"])
 WITH_EMPLOYER = select(tables.openings, tables.employers.c.name.label("employer_name")).join(tables.employers)
 
 
-def _employer_name(conn: Connection, employer_id: str) -> str:
+def _employer_name(conn: Connection, actor: Actor, employer_id: str) -> str:
+    """The employer's name; another employer's id is refused exactly like an unknown one."""
     row = crud.fetch(conn, tables.employers, employer_id)
-    if row is None:
-        raise crud.bad_query(
-            "employer_id", f"등록되지 않은 기업입니다: {employer_id} (POST /employers로 먼저 등록하세요)", "body"
-        )
+    if row is None or not actor.sees_employer(employer_id):
+        message = f"등록되지 않은 기업입니다: {employer_id} (POST /employers로 먼저 등록하세요)"
+        raise crud.bad_query("employer_id", message, "body")
     return row["name"]
 
 
@@ -32,10 +33,25 @@ def _fetch(conn: Connection, opening_id: str) -> dict | None:
     return dict(row) if row else None
 
 
+def _visible(conn: Connection, actor: Actor, opening_id: str) -> dict:
+    """The opening if the caller may reach it: staff and seekers any, an employer its own; else 404."""
+    row = _fetch(conn, opening_id)
+    if row is None or (actor.role == "employer" and row["employer_id"] != actor.employer_id):
+        raise crud.not_found("opening", opening_id)
+    return row
+
+
+def _editable(conn: Connection, actor: Actor, opening_id: str) -> dict:
+    row = _visible(conn, actor, opening_id)
+    if not actor.sees_employer(row["employer_id"]):
+        raise crud.not_found("opening", opening_id)
+    return row
+
+
 @router.post("", status_code=201, response_model=OpeningPublic)
-def create_opening(body: OpeningCreate, conn: WriteDep) -> dict:
+def create_opening(body: OpeningCreate, conn: WriteDep, actor: CounselorOrEmployer) -> dict:
     record = body.model_dump()
-    name = _employer_name(conn, body.employer_id)
+    name = _employer_name(conn, actor, body.employer_id)
     crud.check_contract("openings", {**record, "employer_name": name})
     if crud.fetch(conn, tables.openings, body.opening_id):
         raise crud.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
@@ -45,8 +61,11 @@ def create_opening(body: OpeningCreate, conn: WriteDep) -> dict:
 
 
 @router.get("", response_model=Page[OpeningPublic])
-def list_openings(conn: ReadDep, paging: PagingDep, employer_id: str | None = None) -> dict:
+def list_openings(conn: ReadDep, paging: PagingDep, actor: AnyRole, employer_id: str | None = None) -> dict:
+    """Openings; an employer sees only its own."""
     query = WITH_EMPLOYER.order_by(tables.openings.c.opening_id)
+    if actor.role == "employer":
+        employer_id = actor.employer_id if employer_id in (None, actor.employer_id) else "\x00no-such-employer"
     if employer_id is not None:
         query = query.where(tables.openings.c.employer_id == employer_id)
     rows, total = crud.page(conn, query, paging)
@@ -54,28 +73,23 @@ def list_openings(conn: ReadDep, paging: PagingDep, employer_id: str | None = No
 
 
 @router.get("/{opening_id}", response_model=OpeningPublic)
-def get_opening(opening_id: str, conn: ReadDep) -> dict:
-    row = _fetch(conn, opening_id)
-    if row is None:
-        raise crud.not_found("opening", opening_id)
-    return row
+def get_opening(opening_id: str, conn: ReadDep, actor: AnyRole) -> dict:
+    return _visible(conn, actor, opening_id)
 
 
 @router.put("/{opening_id}", response_model=OpeningPublic)
-def replace_opening(opening_id: str, body: OpeningFields, conn: WriteDep) -> dict:
+def replace_opening(opening_id: str, body: OpeningFields, conn: WriteDep, actor: CounselorOrEmployer) -> dict:
+    _editable(conn, actor, opening_id)
     record = {"opening_id": opening_id, **body.model_dump()}
-    if crud.fetch(conn, tables.openings, opening_id) is None:
-        raise crud.not_found("opening", opening_id)
-    crud.check_contract("openings", {**record, "employer_name": _employer_name(conn, body.employer_id)})
+    crud.check_contract("openings", {**record, "employer_name": _employer_name(conn, actor, body.employer_id)})
     conn.execute(update(tables.openings).where(tables.openings.c.opening_id == opening_id).values(**record))
     crud.record_change(conn, "opening", opening_id)
     return _fetch(conn, opening_id)
 
 
 @router.delete("/{opening_id}", status_code=204)
-def delete_opening(opening_id: str, conn: WriteDep) -> Response:
-    if crud.fetch(conn, tables.openings, opening_id) is None:
-        raise crud.not_found("opening", opening_id)
+def delete_opening(opening_id: str, conn: WriteDep, actor: CounselorOrEmployer) -> Response:
+    _editable(conn, actor, opening_id)
     history = conn.scalar(select(func.count()).where(tables.events.c.opening_id == opening_id))
     if history:
         raise crud.conflict(
@@ -89,18 +103,32 @@ def delete_opening(opening_id: str, conn: WriteDep) -> Response:
 @router.get("/{opening_id}/candidates", response_model=CandidateList)
 def opening_candidates(
     opening_id: str,
+    request: Request,
     live: LiveDep,
     settings: SettingsDep,
+    conn: WriteDep,
+    actor: CounselorOrEmployer,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
 ) -> dict:
     """Consenting, eligible seekers for one opening, best first, in the profile an employer may see."""
+    _editable(conn, actor, opening_id)
+    if (
+        actor.role == "employer"
+        and access.candidate_lists_today(conn, actor) >= settings.employer_candidate_lists_per_day
+    ):
+        raise crud.too_many(
+            f"오늘 받을 수 있는 후보자 목록 수({settings.employer_candidate_lists_per_day}회)를 넘었습니다."
+        )
     snapshot = live.current()
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
         raise crud.not_found("opening", opening_id)
     day = as_of or settings.today()
     found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
+    seeker_ids = [m.seeker_id for m in found]
+    access.record(conn, actor, access.CANDIDATE_ROUTE, request.state.request_id, seeker_ids=seeker_ids,
+                  opening_id=opening_id)  # fmt: skip
     return {
         "opening_id": opening_id,
         "model_version": snapshot.version,

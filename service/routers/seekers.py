@@ -1,4 +1,4 @@
-"""Seekers: CRUD and their ranked matches."""
+"""Seekers: CRUD, consent and their ranked matches. Counselors reach every seeker; a seeker only itself."""
 
 from __future__ import annotations
 
@@ -6,49 +6,55 @@ from datetime import date
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from matcher import reference
 from matcher.filters import opening_filter
-from service import crud, present, tables
-from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
-from service.schemas import EmploymentType, MatchList, Page, Program, SeekerCreate, SeekerFields, SeekerPublic
+from service import access, crud, present, tables
+from service.auth import Counselor, CounselorOrSeeker
+from service.deps import LiveDep, PagingDep, SettingsDep, WriteDep
+from service.schemas import Consent, EmploymentType, MatchList, Page, Program, SeekerCreate, SeekerFields, SeekerPublic
 
 router = APIRouter(prefix="/seekers", tags=["seekers"])
 
 
+def _own(actor: CounselorOrSeeker, seeker_id: str) -> None:
+    if not actor.sees_seeker(seeker_id):
+        raise crud.not_found("seeker", seeker_id)  # identical to a missing seeker
+
+
 @router.post("", status_code=201, response_model=SeekerPublic)
-def create_seeker(body: SeekerCreate, conn: WriteDep) -> dict:
+def create_seeker(body: SeekerCreate, conn: WriteDep, actor: Counselor) -> dict:
     record = body.model_dump()
     crud.check_contract("seekers", record)
     if crud.fetch(conn, tables.seekers, body.seeker_id):
         raise crud.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
-    try:
-        conn.execute(insert(tables.seekers).values(**record))
-    except IntegrityError:
-        raise crud.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}") from None
+    conn.execute(insert(tables.seekers).values(**record))
     crud.record_change(conn, "seeker", body.seeker_id)
     return record
 
 
 @router.get("", response_model=Page[SeekerPublic])
-def list_seekers(conn: ReadDep, paging: PagingDep) -> dict:
+def list_seekers(request: Request, conn: WriteDep, paging: PagingDep, actor: Counselor) -> dict:
     rows, total = crud.page(conn, select(tables.seekers).order_by(tables.seekers.c.seeker_id), paging)
+    access.record(conn, actor, "GET /seekers", request.state.request_id, seeker_ids=[r["seeker_id"] for r in rows])
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
 
 @router.get("/{seeker_id}", response_model=SeekerPublic)
-def get_seeker(seeker_id: str, conn: ReadDep) -> dict:
+def get_seeker(seeker_id: str, request: Request, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+    _own(actor, seeker_id)
     row = crud.fetch(conn, tables.seekers, seeker_id)
     if row is None:
         raise crud.not_found("seeker", seeker_id)
+    access.record(conn, actor, "GET /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id])
     return row
 
 
 @router.put("/{seeker_id}", response_model=SeekerPublic)
-def replace_seeker(seeker_id: str, body: SeekerFields, conn: WriteDep) -> dict:
+def replace_seeker(seeker_id: str, body: SeekerFields, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+    _own(actor, seeker_id)
     record = {"seeker_id": seeker_id, **body.model_dump()}
     crud.check_contract("seekers", record)
     done = conn.execute(update(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id).values(**record))
@@ -58,9 +64,23 @@ def replace_seeker(seeker_id: str, body: SeekerFields, conn: WriteDep) -> dict:
     return record
 
 
+@router.put("/{seeker_id}/consent", response_model=Consent)
+def set_consent(seeker_id: str, body: Consent, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+    """Give or withdraw consent to employer viewing; a withdrawal leaves every candidate list at the next request."""
+    _own(actor, seeker_id)
+    where = tables.seekers.c.seeker_id == seeker_id
+    if conn.execute(update(tables.seekers).where(where).values(**body.model_dump())).rowcount == 0:
+        raise crud.not_found("seeker", seeker_id)
+    crud.record_change(conn, "seeker", seeker_id)
+    return body.model_dump()
+
+
 @router.delete("/{seeker_id}", status_code=204)
-def delete_seeker(seeker_id: str, conn: WriteDep) -> Response:
+def delete_seeker(seeker_id: str, conn: WriteDep, actor: CounselorOrSeeker) -> Response:
+    """Remove the profile and its events; access-log entries stay, holding the id only."""
+    _own(actor, seeker_id)
     conn.execute(delete(tables.events).where(tables.events.c.seeker_id == seeker_id))
+    conn.execute(delete(tables.tokens).where(tables.tokens.c.seeker_id == seeker_id))
     done = conn.execute(delete(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id))
     if done.rowcount == 0:
         raise crud.not_found("seeker", seeker_id)
@@ -71,8 +91,11 @@ def delete_seeker(seeker_id: str, conn: WriteDep) -> Response:
 @router.get("/{seeker_id}/matches", response_model=MatchList)
 def seeker_matches(
     seeker_id: str,
+    request: Request,
     live: LiveDep,
     settings: SettingsDep,
+    conn: WriteDep,
+    actor: CounselorOrSeeker,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     dong: Annotated[str | None, Query(max_length=100)] = None,
@@ -83,6 +106,7 @@ def seeker_matches(
     include_applied: bool = False,
 ) -> dict:
     """Openings for one seeker, best first, each with two to four Korean reasons."""
+    _own(actor, seeker_id)
     snapshot = live.current()
     matcher = snapshot.matcher
     row = matcher.seeker_row.get_indexer([seeker_id])[0]
@@ -103,6 +127,7 @@ def seeker_matches(
     day = as_of or settings.today()
     found = matcher.matches([seeker_id], pd.Timestamp(day), k=min(k, settings.max_k), opening_mask=mask,
                             exclude_applied=not include_applied)  # fmt: skip
+    access.record(conn, actor, "GET /seekers/{id}/matches", request.state.request_id, seeker_ids=[seeker_id])
     return {
         "seeker_id": seeker_id,
         "model_version": snapshot.version,

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from matcher import bundle
+from service import auth
 from matcher.contract import Dataset
 from service.app import create_app
 from service.config import Settings
@@ -95,10 +96,55 @@ def filled_url(database_url: str, planted_session: Dataset) -> str:
 
 @pytest.fixture
 def settings(filled_url: str, model_dir: Path) -> Settings:
-    return Settings(environment="test", database_url=filled_url, model_dir=model_dir)
+    return Settings(
+        environment="test",
+        secret_key="test-secret-key-0123456789",
+        database_url=filled_url,
+        model_dir=model_dir,
+        rate_limit_token="100000/minute",
+        rate_limit_address="100000/minute",
+        rate_limit_anonymous="100000/minute",
+    )
+
+
+# Who holds a token in the API tests: employer E00 owns openings O000, O003, ...; E10 is another employer.
+HOLDERS: dict[str, dict] = {
+    "counselor": {"role": "counselor"},
+    "admin": {"role": "admin"},
+    "employer": {"role": "employer", "employer_id": "E00"},
+    "other_employer": {"role": "employer", "employer_id": "E10"},
+    "seeker": {"role": "seeker", "seeker_id": "S000"},
+}
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def tokens(filled_url: str) -> dict[str, str]:
+    """One bearer token per holder, issued straight into the database."""
+    engine = make_engine(filled_url)
+    issued = {}
+    with engine.begin() as conn:
+        for holder, spec in HOLDERS.items():
+            role = spec["role"]
+            issued[holder] = auth.issue(
+                conn, role, employer_id=spec.get("employer_id"), seeker_id=spec.get("seeker_id"), label=holder
+            )[1]
+    engine.dispose()
+    return issued
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def app_client(settings: Settings) -> Iterator[TestClient]:
+    """A client with no token."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(app_client: TestClient, tokens: dict[str, str]) -> TestClient:
+    """A counselor's client (the center's staff reach everything)."""
+    app_client.headers.update(bearer(tokens["counselor"]))
+    return app_client

@@ -1,0 +1,61 @@
+"""The access log: every read of a seeker's profile, match list or candidate list, one row per seeker read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from service import tables
+from service.auth import Actor
+
+CANDIDATE_ROUTE = "GET /openings/{id}/candidates"
+
+
+def record(
+    conn: Connection,
+    actor: Actor,
+    route: str,
+    request_id: str,
+    *,
+    seeker_ids: list[str] | tuple[str, ...] = (),
+    opening_id: str | None = None,
+) -> None:
+    """Log who read which seekers (ids only); a list with no seeker still gets one row for its opening."""
+    now = datetime.now()
+    base = {"at": now, "token_id": actor.token_id, "role": actor.role, "route": route, "request_id": request_id}
+    rows = [{**base, "seeker_id": s, "opening_id": opening_id} for s in seeker_ids]
+    if not rows:
+        rows = [{**base, "seeker_id": None, "opening_id": opening_id}]
+    conn.execute(insert(tables.access_log), rows)
+
+
+def candidate_lists_today(conn: Connection, actor: Actor) -> int:
+    """How many candidate lists this token has pulled since midnight."""
+    midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    query = select(func.count(func.distinct(tables.access_log.c.request_id))).where(
+        tables.access_log.c.token_id == actor.token_id,
+        tables.access_log.c.route == CANDIDATE_ROUTE,
+        tables.access_log.c.at >= midnight,
+    )
+    return int(conn.scalar(query) or 0)
+
+
+def entries(conn: Connection, *, seeker_id: str | None = None, since: datetime | None = None) -> pd.DataFrame:
+    query = select(tables.access_log).order_by(tables.access_log.c.entry_id)
+    if seeker_id is not None:
+        query = query.where(tables.access_log.c.seeker_id == seeker_id)
+    if since is not None:
+        query = query.where(tables.access_log.c.at >= since)
+    columns = [c.name for c in tables.access_log.columns]
+    return pd.DataFrame(list(conn.execute(query).mappings()), columns=columns)
+
+
+def export(engine: Engine, out: str | Path, since: datetime | None = None) -> int:
+    """Write the log (from ``since``) as CSV; returns the number of rows."""
+    with engine.connect() as conn:
+        frame = entries(conn, since=since)
+    frame.to_csv(out, index=False, encoding="utf-8")
+    return len(frame)

@@ -1,0 +1,154 @@
+"""Who is calling: bearer tokens (stored only as hashes), roles, and what each role may reach.
+
+Roles: ``counselor`` (everything of the center), ``employer`` (bound to one
+employer_id), ``seeker`` (bound to one seeker_id), ``admin`` (models and
+tokens). A route names the roles it admits; inside, every id is checked
+against the caller, and an id the caller may not reach answers 404, exactly as
+a missing one does (OWASP API1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from service import tables
+from service.deps import get_engine
+
+ROLES: tuple[str, ...] = ("counselor", "employer", "seeker", "admin")
+TOKEN_PREFIX = "jm_"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller of one request."""
+
+    role: str
+    token_id: str | None = None
+    employer_id: str | None = None
+    seeker_id: str | None = None
+
+    def sees_seeker(self, seeker_id: str) -> bool:
+        return self.role == "counselor" or (self.role == "seeker" and self.seeker_id == seeker_id)
+
+    def sees_employer(self, employer_id: str) -> bool:
+        return self.role == "counselor" or (self.role == "employer" and self.employer_id == employer_id)
+
+
+ANONYMOUS = Actor(role="anonymous")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue(
+    conn: Connection,
+    role: str,
+    *,
+    employer_id: str | None = None,
+    seeker_id: str | None = None,
+    label: str | None = None,
+) -> tuple[str, str]:
+    """Create a token; returns (token_id, token). The token is shown once and stored only as its hash."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if (role == "employer") != (employer_id is not None) or (role == "seeker") != (seeker_id is not None):
+        raise ValueError("an employer token needs --employer, a seeker token --seeker, and no other role takes either")
+    if (
+        employer_id is not None
+        and conn.scalar(select(tables.employers.c.employer_id).where(tables.employers.c.employer_id == employer_id))
+        is None
+    ):
+        raise ValueError(f"unknown employer id {employer_id!r}")
+    if (
+        seeker_id is not None
+        and conn.scalar(select(tables.seekers.c.seeker_id).where(tables.seekers.c.seeker_id == seeker_id)) is None
+    ):
+        raise ValueError(f"unknown seeker id {seeker_id!r}")
+    token_id = secrets.token_hex(6)
+    token = f"{TOKEN_PREFIX}{token_id}.{secrets.token_urlsafe(32)}"
+    conn.execute(
+        insert(tables.tokens).values(
+            token_id=token_id,
+            token_hash=hash_token(token),
+            role=role,
+            employer_id=employer_id,
+            seeker_id=seeker_id,
+            label=label,
+            created_at=datetime.now(),
+        )
+    )
+    return token_id, token
+
+
+def revoke(conn: Connection, token_id: str) -> bool:
+    done = conn.execute(
+        update(tables.tokens)
+        .where(tables.tokens.c.token_id == token_id, tables.tokens.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now())
+    )
+    return done.rowcount > 0
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def lookup(conn: Connection, token: str) -> Actor | None:
+    row = (
+        conn.execute(
+            select(tables.tokens).where(
+                tables.tokens.c.token_hash == hash_token(token), tables.tokens.c.revoked_at.is_(None)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return Actor(row["role"], row["token_id"], row["employer_id"], row["seeker_id"])
+
+
+def current_actor(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Actor:
+    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token."""
+    token = bearer(request)
+    actor = None
+    if token is not None:
+        with engine.connect() as conn:
+            actor = lookup(conn, token)
+    if actor is None:
+        raise HTTPException(
+            401,
+            "인증 토큰이 없거나 올바르지 않습니다. 센터에서 받은 토큰을 Authorization: Bearer 헤더로 보내세요.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.actor = actor
+    return actor
+
+
+def allow(*roles: str):
+    """A dependency admitting only ``roles``; others get 403 whatever the id (nothing about ids is revealed)."""
+
+    def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if actor.role not in roles:
+            raise HTTPException(403, f"이 기능은 {', '.join(roles)} 역할만 쓸 수 있습니다 (role {actor.role}).")
+        return actor
+
+    return check
+
+
+Counselor = Annotated[Actor, Depends(allow("counselor"))]
+Staff = Annotated[Actor, Depends(allow("counselor", "admin"))]
+Admin = Annotated[Actor, Depends(allow("admin"))]
+AnyRole = Annotated[Actor, Depends(allow(*ROLES))]
+CounselorOrSeeker = Annotated[Actor, Depends(allow("counselor", "seeker"))]
+CounselorOrEmployer = Annotated[Actor, Depends(allow("counselor", "employer"))]

@@ -1,0 +1,108 @@
+"""ASGI middleware: request ids, body-size cap, rate limits, and a request log that never holds personal data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from matcher.contract import redact
+from service.config import Settings
+
+log = logging.getLogger("jobmatch.requests")
+
+
+async def _reply(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class Guard:
+    """Rate limits per token and per address (429), a cap on body size (413), request ids and a redacted log.
+
+    Limits are kept in this process's memory: with several instances, each
+    enforces them on its own share of the traffic.
+    """
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.per_token = parse(settings.rate_limit_token)
+        self.per_address = parse(settings.rate_limit_address)
+        self.anonymous = parse(settings.rate_limit_anonymous)
+
+    def _limited(self, scope: dict) -> bool:
+        headers = dict(scope.get("headers") or [])
+        address = (scope.get("client") or ("unknown", 0))[0]
+        if not self.limiter.hit(self.per_address, "address", address):
+            return True
+        authorization = headers.get(b"authorization")
+        if authorization:
+            key = hashlib.sha256(authorization).hexdigest()[:24]
+            return not self.limiter.hit(self.per_token, "token", key)
+        if scope["path"] in ("/health", "/docs", "/openapi.json", "/redoc"):
+            return False
+        return not self.limiter.hit(self.anonymous, "anonymous", address)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = {"code": 500}
+
+        async def sending(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            if self._limited(scope):
+                await _reply(sending, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", [(b"retry-after", b"60")])
+                return
+            declared = dict(scope.get("headers") or []).get(b"content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
+                await _reply(sending, 413, f"요청 본문이 너무 큽니다 (최대 {self.settings.max_body_bytes:,} 바이트).")
+                return
+            await self.app(scope, self._capped(receive), sending)
+        finally:
+            # The path may carry an id or a filter value; anything shaped like a registration number is cut out.
+            path = redact(scope.get("path", ""))
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("%s %s %d %.1fms %s", scope.get("method"), path, status["code"], elapsed, request_id)
+
+    def _capped(self, receive):
+        """Stop reading a body sent without (or beyond) its declared length once it passes the cap."""
+        seen = {"bytes": 0}
+        limit = self.settings.max_body_bytes
+
+        async def wrapped() -> dict:
+            message = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+                if seen["bytes"] > limit:
+                    raise BodyTooLarge()
+            return message
+
+        return wrapped
+
+
+class BodyTooLarge(Exception):
+    """A request body over the cap (answered 413)."""
