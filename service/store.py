@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from matcher.contract import FILES, ContractError, Dataset, parse_records, write_table
 from service import tables
+from service.pseudonym import pseudonymize
 
 BATCH = 5_000
 
@@ -138,14 +139,19 @@ def changes_since(conn: Connection, revision: int) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["revision", "entity", "entity_id"])
 
 
-def export_folder(engine: Engine, out: str | Path) -> ImportSummary:
-    """Write the database as a contract folder (seekers.csv, openings.csv, events.csv)."""
+def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | None = None) -> ImportSummary:
+    """Write the database as a contract folder (seekers.csv, openings.csv, events.csv).
+
+    With ``pseudonymize_with`` (a secret key), the tables are pseudonymised first (see service.pseudonym).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
         seekers, openings = load_tables(conn)
         events, _ = load_events(conn)
         employers = conn.scalar(select(func.count()).select_from(tables.employers))
+    if pseudonymize_with is not None:
+        seekers, openings, events = pseudonymize(seekers, openings, events, pseudonymize_with)
     for name, frame in (("seekers", seekers), ("openings", openings), ("events", events)):
         write_table(frame, out / f"{name}.csv", name)
     return ImportSummary(len(seekers), len(openings), int(employers or 0), len(events))

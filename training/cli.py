@@ -180,11 +180,51 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from service.config import get_settings
     from service.db import make_engine
     from service.store import export_folder
 
-    summary = export_folder(make_engine(_database_url(args)), args.out)
-    print(f"wrote {summary.seekers:,} seekers, {summary.openings:,} openings, {summary.events:,} events to {args.out}")
+    key = get_settings().secret_key if args.pseudonymize else None
+    summary = export_folder(make_engine(_database_url(args)), args.out, pseudonymize_with=key)
+    kind = "pseudonymised " if args.pseudonymize else ""
+    counts = f"{summary.seekers:,} seekers, {summary.openings:,} openings, {summary.events:,} events"
+    print(f"wrote {kind}{counts} to {args.out}")
+    return 0
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from service import auth, tables
+    from service.db import make_engine
+    from service.migrate import upgrade
+
+    engine = make_engine(_database_url(args))
+    upgrade(engine)
+    with engine.begin() as conn:
+        if args.action == "add":
+            token_id, token = auth.issue(
+                conn, args.role, employer_id=args.employer, seeker_id=args.seeker, label=args.label
+            )
+            print(f"token_id {token_id} ({args.role}); the token, shown only now:\n{token}")
+        elif args.action == "revoke":
+            if not auth.revoke(conn, args.token_id):
+                raise KeyError(f"no active token {args.token_id!r}")
+            print(f"revoked {args.token_id}")
+        else:
+            rows = conn.execute(tables.tokens.select().order_by(tables.tokens.c.created_at)).mappings()
+            for row in rows:
+                bound = row["employer_id"] or row["seeker_id"] or ""
+                state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
+                print(f"{row['token_id']}  {row['role']:<9} {bound:<12} {state:<18} {row['label'] or ''}")
+    return 0
+
+
+def cmd_access_log(args: argparse.Namespace) -> int:
+    from service import access
+    from service.db import make_engine
+
+    since = pd.Timestamp(args.since).to_pydatetime() if args.since else None
+    count = access.export(make_engine(_database_url(args)), args.out, since=since)
+    print(f"wrote {count:,} access-log rows to {args.out}")
     return 0
 
 
@@ -325,7 +365,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the service database out as a data folder (with events)")
     p.add_argument("--out", required=True)
     p.add_argument("--database-url", default=None)
+    p.add_argument(
+        "--pseudonymize",
+        action="store_true",
+        help="keyed-hash ids, 5-year birth bands, no intro, dong-level location (key: JOBMATCH_SECRET_KEY)",
+    )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("tokens", help="issue, revoke or list bearer tokens")
+    p.add_argument("--database-url", default=None)
+    actions = p.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="issue a token (printed once)")
+    add.add_argument("--role", required=True, choices=["counselor", "employer", "seeker", "admin"])
+    add.add_argument("--employer", default=None, help="employer_id an employer token is bound to")
+    add.add_argument("--seeker", default=None, help="seeker_id a seeker token is bound to")
+    add.add_argument("--label", default=None, help="who holds it, e.g. a counselor's name")
+    revoke = actions.add_parser("revoke", help="revoke a token by its token_id")
+    revoke.add_argument("token_id")
+    actions.add_parser("list", help="list tokens (never the secrets)")
+    p.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("access-log", help="export the access log as CSV")
+    p.add_argument("--since", default=None, help="ISO date or datetime")
+    p.add_argument("--out", default="/dev/stdout")
+    p.add_argument("--database-url", default=None)
+    p.set_defaults(func=cmd_access_log)
 
     p = sub.add_parser("serve", help="run the matching service")
     p.add_argument("--host", default="127.0.0.1")
