@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from service import tables
+from service import clock, tables
 from service.auth import Actor
 
 CANDIDATE_ROUTE = "GET /openings/{id}/candidates"
@@ -24,7 +24,7 @@ def record(
     opening_id: str | None = None,
 ) -> None:
     """Log who read which seekers (ids only); a list with no seeker still gets one row for its opening."""
-    now = datetime.now()
+    now = clock.now()
     base = {"at": now, "token_id": actor.token_id, "role": actor.role, "route": route, "request_id": request_id}
     rows = [{**base, "seeker_id": s, "opening_id": opening_id} for s in seeker_ids]
     if not rows:
@@ -34,7 +34,7 @@ def record(
 
 def candidate_lists_today(conn: Connection, actor: Actor) -> int:
     """How many candidate lists this token has pulled since midnight."""
-    midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
     query = select(func.count(func.distinct(tables.access_log.c.request_id))).where(
         tables.access_log.c.token_id == actor.token_id,
         tables.access_log.c.route == CANDIDATE_ROUTE,

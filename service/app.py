@@ -14,6 +14,7 @@ from service.db import make_engine
 from service.live import Live
 from service.middleware import Guard
 from service.routers import admin, assignments, employers, events, openings, search, seekers
+from service.schemas import ERROR_RESPONSES
 
 log = logging.getLogger("jobmatch.service")
 
@@ -42,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="jobmatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="jobmatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, responses=ERROR_RESPONSES
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from service import tables
+from service import clock, tables
 from service.deps import get_engine
 
 ROLES: tuple[str, ...] = ("counselor", "employer", "seeker", "admin")
@@ -82,7 +82,7 @@ def issue(
             employer_id=employer_id,
             seeker_id=seeker_id,
             label=label,
-            created_at=datetime.now(),
+            created_at=clock.now(),
         )
     )
     return token_id, token
@@ -92,15 +92,12 @@ def revoke(conn: Connection, token_id: str) -> bool:
     done = conn.execute(
         update(tables.tokens)
         .where(tables.tokens.c.token_id == token_id, tables.tokens.c.revoked_at.is_(None))
-        .values(revoked_at=datetime.now())
+        .values(revoked_at=clock.now())
     )
     return done.rowcount > 0
 
 
-def bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+BEARER = HTTPBearer(auto_error=False, description="a token from `jobmatch tokens add`")
 
 
 def lookup(conn: Connection, token: str) -> Actor | None:
@@ -118,13 +115,16 @@ def lookup(conn: Connection, token: str) -> Actor | None:
     return Actor(row["role"], row["token_id"], row["employer_id"], row["seeker_id"])
 
 
-def current_actor(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Actor:
+def current_actor(
+    request: Request,
+    engine: Annotated[Engine, Depends(get_engine)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Actor:
     """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token."""
-    token = bearer(request)
     actor = None
-    if token is not None:
+    if credentials is not None:
         with engine.connect() as conn:
-            actor = lookup(conn, token)
+            actor = lookup(conn, credentials.credentials)
     if actor is None:
         raise HTTPException(
             401,

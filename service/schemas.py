@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 from matcher import domain, reference
 from matcher.contract import MAX_INT, RRN_PATTERN
+from service.clock import with_offset
 
 RRN_MESSAGE = "주민등록번호로 보이는 값은 저장할 수 없습니다 (resident registration numbers are never stored)"
 
@@ -44,6 +45,14 @@ Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Years = Annotated[float, Field(ge=0, le=80)]
 Hours = Annotated[int, Field(ge=1, le=168)]
+
+
+# Stored Seoul wall-clock times, answered with their offset (RFC 3339).
+LocalDateTime = Annotated[
+    datetime,
+    PlainSerializer(with_offset, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class Input(BaseModel):
@@ -172,8 +181,8 @@ class OpeningPublic(BaseModel):
     age_min: int | None = None
     age_max: int | None = None
     positions: int
-    posted_at: datetime
-    deadline: datetime | None = None
+    posted_at: LocalDateTime
+    deadline: LocalDateTime | None = None
     description: str | None = None
 
 
@@ -250,7 +259,7 @@ class EventPublic(BaseModel):
     seeker_id: str
     opening_id: str
     event: str
-    occurred_at: datetime
+    occurred_at: LocalDateTime
 
 
 # -- assignments ------------------------------------------------------------------------------
@@ -300,3 +309,37 @@ class ModelInfo(BaseModel):
     version: str
     trained_at: str | None
     metrics: dict
+
+
+# -- errors -----------------------------------------------------------------------------------
+class ErrorBody(BaseModel):
+    """Every error: a Korean message a counselor can act on."""
+
+    detail: str
+    reason: str | None = Field(None, description="technical cause, where there is one (e.g. why no model is loaded)")
+
+
+class FieldError(BaseModel):
+    field: str
+    loc: list[str]
+    type: str | None
+    message: str
+
+
+class ValidationErrorBody(BaseModel):
+    """422: which fields to fix and why (the refused values are never echoed)."""
+
+    detail: str
+    errors: list[FieldError]
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorBody, "description": "no valid bearer token"},
+    403: {"model": ErrorBody, "description": "the caller's role may not use this route"},
+    404: {"model": ErrorBody, "description": "unknown id, or an id the caller may not reach"},
+    409: {"model": ErrorBody, "description": "conflicts with what is stored (duplicate id, no position left, ...)"},
+    413: {"model": ErrorBody, "description": "request body too large"},
+    422: {"model": ValidationErrorBody, "description": "invalid input; each field named"},
+    429: {"model": ErrorBody, "description": "rate or daily limit reached"},
+    503: {"model": ErrorBody, "description": "database unreachable or no model loaded"},
+}

@@ -13,7 +13,7 @@ from service import access, auth, crud
 from service.auth import Admin, AnyRole, Staff
 from service.db import reachable
 from service.deps import EngineDep, LiveDep, ReadDep, WriteDep
-from service.schemas import Health, Id, Input, ModelInfo
+from service.schemas import Health, Id, Input, LocalDateTime, ModelInfo
 
 router = APIRouter(tags=["admin"])
 
@@ -54,7 +54,7 @@ def reload_model(live: LiveDep, actor: Admin) -> dict:
 
 class AccessEntry(BaseModel):
     entry_id: int
-    at: datetime
+    at: LocalDateTime
     token_id: str | None
     role: str
     route: str

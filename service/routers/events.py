@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from sqlalchemy import func, insert, select
 
-from service import crud, tables
+from service import clock, crud, tables
 from service.auth import CounselorOrSeeker
 from service.deps import PagingDep, ReadDep, WriteDep
 from service.schemas import EventCreate, EventPublic, Page
@@ -28,7 +26,7 @@ def record_event(body: EventCreate, conn: WriteDep, actor: CounselorOrSeeker) ->
     opening = crud.fetch(conn, tables.openings, body.opening_id)
     if opening is None:
         raise crud.bad_query("opening_id", f"등록되지 않은 공고입니다: {body.opening_id}", "body")
-    occurred_at = (body.occurred_at or datetime.now()).replace(tzinfo=None)
+    occurred_at = clock.to_local(body.occurred_at) if body.occurred_at else clock.now()
     if body.event == "hired":
         hires = select(func.count()).where(
             tables.events.c.opening_id == body.opening_id, tables.events.c.event == "hired"

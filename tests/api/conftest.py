@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from matcher import bundle
-from service import auth
 from matcher.contract import Dataset
+from service import auth
 from service.app import create_app
 from service.config import Settings
 from service.db import make_engine
