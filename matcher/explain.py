@@ -4,7 +4,8 @@ Each rule reads the pair's feature row (and the two records for names) and,
 when its condition holds, yields one sentence. Rules are tried in priority
 order — the signals the rankers lean on most come first — and the first four
 that hold are kept; two generic but true reasons fill in when fewer hold.
-Employer-facing reasons (side ``opening``) never mention a seeker's groups.
+Employer-facing reasons (side ``opening``) never mention a seeker's groups and
+give distance only in bands.
 """
 
 from __future__ import annotations
@@ -77,6 +78,18 @@ def _distance(x: np.ndarray, seeker: pd.Series, opening: pd.Series, where: str) 
     if km <= 3.0 or within:
         return f"{where}에서 {km:.1f}km"
     return None
+
+
+# Employers see distance only in bands: a distance to a known workplace to 0.1 km would place the seeker's home.
+DISTANCE_BANDS_KM = (1.0, 3.0, 5.0, 10.0)
+
+
+def _distance_band(x: np.ndarray, seeker: pd.Series, opening: pd.Series) -> str | None:
+    if _distance(x, seeker, opening, "근무지") is None:
+        return None
+    km = _value(x, "distance_km")
+    band = next((b for b in DISTANCE_BANDS_KM if km <= b), None)
+    return f"근무지에서 {band:g}km 이내" if band is not None else None
 
 
 def _wage(x: np.ndarray, seeker: pd.Series, opening: pd.Series) -> str | None:
@@ -171,7 +184,7 @@ OPENING_RULES: tuple[Rule, ...] = (
     _experience,
     _preferred,
     _employer_likes,
-    lambda x, s, o: _distance(x, s, o, "근무지"),
+    _distance_band,
     _hours,
     _text,
 )

@@ -104,6 +104,7 @@ def settings(filled_url: str, model_dir: Path) -> Settings:
         rate_limit_token="100000/minute",
         rate_limit_address="100000/minute",
         rate_limit_anonymous="100000/minute",
+        employer_candidate_lists_per_day=100000,
     )
 
 
