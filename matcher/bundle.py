@@ -29,7 +29,7 @@ from matcher.ranker import FEATURES, PairModel
 BUNDLE_FILE = "bundle.joblib"
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
-FORMAT = "jobmatch-bundle/3"  # raise whenever the pickled model's internals change
+FORMAT = "jobmatch-bundle/4"  # raise whenever the pickled model's internals change
 
 
 class BundleError(RuntimeError):

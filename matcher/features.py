@@ -10,6 +10,7 @@ scipy.sparse: no Python loop runs over pairs. Gender is never read.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,90 @@ class Encoded:
     employer_ids: np.ndarray | None = None  # openings only
     cache: dict = field(default_factory=dict)  # per-model lookups of these rows (history rows)
 
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows: np.ndarray) -> Encoded:
+        """The encoding of the given rows, in that order (a new object with an empty cache)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return Encoded(**{name: _take(value, rows) for name, value in self._parts().items()})
+
+    @staticmethod
+    def concat(parts: list[Encoded]) -> Encoded:
+        """Rows of several encodings of the same side and vocabulary, one after the other."""
+        first = parts[0]._parts()
+        joined = {}
+        for name, value in first.items():
+            values = [p._parts()[name] for p in parts]
+            if value is None:
+                joined[name] = None
+            elif isinstance(value, dict):
+                joined[name] = {k: np.concatenate([v[k] for v in values]) for k in value}
+            elif sp.issparse(value):
+                joined[name] = sp.vstack(values, format="csr")
+            else:
+                joined[name] = np.concatenate(values)
+        return Encoded(**joined)
+
+    def _parts(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "cache"}
+
+    def transposed(self, name: str) -> sp.csr_matrix:
+        """``getattr(self, name).T`` as CSR, computed once per encoding (for block products)."""
+        key = ("T", name)
+        found = self.cache.get(key)
+        if found is None:
+            found = getattr(self, name).T.tocsr()
+            self.cache[key] = found
+        return found
+
+
+SMALL_SIDE = 8  # a block with this few rows on one side is multiplied without BLAS
+TIMED_ENTRIES = 64  # per-time measures remembered per encoding
+
+
+def _per_row(
+    encoded: Encoded,
+    rows: np.ndarray | None,
+    fn: Callable[..., np.ndarray],
+    at: float,
+    per_row: tuple[np.ndarray, ...],
+    key: object,
+) -> np.ndarray:
+    """``fn`` of the selected rows at ``at``; remembered in the encoding when it covers all rows."""
+
+    def compute() -> np.ndarray:
+        picked = [_pick(values, rows) for values in per_row]
+        return np.asarray(fn(*picked, np.full(len(picked[0]), at)))
+
+    if key is None or rows is not None:
+        return compute()
+    return remember(encoded, key, at, compute)
+
+
+def remember(encoded: Encoded, key: object, at: float, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()`` remembered in the encoding's cache per ``(key, at)`` (a bounded number of moments)."""
+    timed = encoded.cache.setdefault("timed", {})
+    found = timed.get((key, at))
+    if found is None:
+        found = compute()
+        if len(timed) >= TIMED_ENTRIES:
+            timed.clear()
+        timed[(key, at)] = found
+    return found
+
+
+def _pick(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return values if rows is None else values[rows]
+
+
+def _take(value: object, rows: np.ndarray) -> object:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: v[rows] for k, v in value.items()}
+    return value[rows]
+
 
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance in km, vectorised."""
@@ -101,7 +186,9 @@ def rowwise_dot(
         pairs = order[lo:hi]
         unique_b, inverse_b = np.unique(rows_b[pairs], return_inverse=True)
         first = chunk * block
-        product = (a[unique_a[first : first + block]] @ b[unique_b].T).toarray()
+        left, right = a[unique_a[first : first + block]], b[unique_b]
+        # Transpose (and so convert) the smaller side: one seeker against hundreds of openings, or the reverse.
+        product = (left @ right.T).toarray() if left.shape[0] >= right.shape[0] else (right @ left.T).toarray().T
         out[pairs] = product[inverse_a[pairs] - first, inverse_b]
     return out
 
@@ -307,43 +394,206 @@ class Featurizer:
         )
 
 
+class PairView:
+    """Seeker and opening values lined up pair by pair: pair i is (s[i], o[i]); results are 1-d."""
+
+    def __init__(self, seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray) -> None:
+        self.seekers, self.openings, self.s, self.o = seekers, openings, s, o
+
+    def seeker(self, values: np.ndarray) -> np.ndarray:
+        return values[self.s]
+
+    def opening(self, values: np.ndarray) -> np.ndarray:
+        return values[self.o]
+
+    def pick_seeker(self, values: np.ndarray) -> np.ndarray:
+        return values[self.s]
+
+    def pick_opening(self, values: np.ndarray) -> np.ndarray:
+        return values[self.o]
+
+    def seeker_apply(
+        self, fn: Callable[..., np.ndarray], at: np.ndarray, *per_row: np.ndarray, key: object = None
+    ) -> np.ndarray:
+        """``fn(*values_of_each_pair's_seeker, at)``: a per-seeker measure at each pair's time (``key`` unused)."""
+        return fn(*(values[self.s] for values in per_row), at)
+
+    def opening_apply(
+        self, fn: Callable[..., np.ndarray], at: np.ndarray, *per_row: np.ndarray, key: object = None
+    ) -> np.ndarray:
+        return fn(*(values[self.o] for values in per_row), at)
+
+    def bilinear(
+        self,
+        seeker_table: np.ndarray,
+        opening_table: np.ndarray,
+        seeker_rows: np.ndarray | None = None,
+        opening_rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Dot of a seeker vector and an opening vector per pair: ``table[rows][s] · table[rows][o]``."""
+        a = seeker_table[self.s if seeker_rows is None else seeker_rows[self.s]]
+        b = opening_table[self.o if opening_rows is None else opening_rows[self.o]]
+        return np.einsum("ij,ij->i", a, b)
+
+    def dot(self, seeker_matrix: str, opening_matrix: str) -> np.ndarray:
+        """Row products of the named matrices of the two encodings."""
+        return rowwise_dot(getattr(self.seekers, seeker_matrix), getattr(self.openings, opening_matrix), self.s, self.o)
+
+
+class BlockView:
+    """Every seeker row against every opening row: results are (seekers × openings) blocks.
+
+    ``s`` / ``o`` select rows of each encoding; ``None`` takes them all without copying
+    (the side with many rows should be passed whole: its transposed matrices are cached).
+    """
+
+    def __init__(
+        self, seekers: Encoded, openings: Encoded, s: np.ndarray | None = None, o: np.ndarray | None = None
+    ) -> None:
+        self.seekers, self.openings, self.s, self.o = seekers, openings, s, o
+
+    def seeker(self, values: np.ndarray) -> np.ndarray:
+        return (values if self.s is None else values[self.s])[:, None]
+
+    def opening(self, values: np.ndarray) -> np.ndarray:
+        return (values if self.o is None else values[self.o])[None, :]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (
+            len(self.seekers) if self.s is None else len(self.s),
+            len(self.openings) if self.o is None else len(self.o),
+        )
+
+    def pick_seeker(self, values: np.ndarray) -> np.ndarray:
+        return _pick(values, self.s)
+
+    def pick_opening(self, values: np.ndarray) -> np.ndarray:
+        return _pick(values, self.o)
+
+    def seeker_apply(
+        self, fn: Callable[..., np.ndarray], at: float, *per_row: np.ndarray, key: object = None
+    ) -> np.ndarray:
+        """``fn(*values_of_each_seeker, at)`` as a column: a per-seeker measure at the block's time.
+
+        With a ``key``, a measure of a whole encoding is remembered per ``(key, at)`` in its cache.
+        """
+        return _per_row(self.seekers, self.s, fn, at, per_row, key)[:, None]
+
+    def opening_apply(
+        self, fn: Callable[..., np.ndarray], at: float, *per_row: np.ndarray, key: object = None
+    ) -> np.ndarray:
+        """``fn(*values_of_each_opening, at)`` as a row (see :meth:`seeker_apply`)."""
+        return _per_row(self.openings, self.o, fn, at, per_row, key)[None, :]
+
+    def bilinear(
+        self,
+        seeker_table: np.ndarray,
+        opening_table: np.ndarray,
+        seeker_rows: np.ndarray | None = None,
+        opening_rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Dots of every seeker vector with every opening vector (rows as in :meth:`PairView.bilinear`)."""
+        a = _pick(seeker_table, _pick(seeker_rows, self.s) if seeker_rows is not None else self.s)
+        b = _pick(opening_table, _pick(opening_rows, self.o) if opening_rows is not None else self.o)
+        if min(len(a), len(b)) <= SMALL_SIDE:
+            # One query against many: a plain loop beats BLAS, whose threads cost more than the product
+            # (and stall behind other thread pools, such as the ranker's OpenMP, under load).
+            return np.einsum("ik,jk->ij", a, b)
+        return a @ b.T
+
+    def dot(self, seeker_matrix: str, opening_matrix: str) -> np.ndarray:
+        """Dense block of products of the named matrices of the two encodings."""
+        a = getattr(self.seekers, seeker_matrix)
+        left = a if self.s is None else a[self.s]
+        if self.o is None:
+            right = self.openings.transposed(opening_matrix)
+        else:
+            right = getattr(self.openings, opening_matrix)[self.o].T.tocsr()
+        return np.asarray((left @ right).toarray(), dtype=np.float32)
+
+
+def _content_columns(view: PairView | BlockView, as_of_year: np.ndarray | float) -> dict[str, Callable[[], object]]:
+    """Each content feature as a function of a view, so pairs and blocks share one definition."""
+    seekers, openings = view.seekers, view.openings
+    sn, on = seekers.numbers, openings.numbers
+    cache: dict[str, object] = {}
+
+    def once(name: str, fn: Callable[[], object]) -> object:
+        if name not in cache:
+            cache[name] = fn()
+        return cache[name]
+
+    def required_count():
+        return once("rc", lambda: view.opening(np.asarray(openings.skills.sum(axis=1), dtype=np.float32).ravel()))
+
+    def held():
+        return once("held", lambda: view.dot("skills", "skills"))
+
+    def preferred_count():
+        return view.opening(np.asarray(openings.preferred.sum(axis=1), dtype=np.float32).ravel())
+
+    def distance():
+        return once(
+            "km",
+            lambda: haversine_km(
+                view.seeker(sn["lat"]), view.seeker(sn["lon"]), view.opening(on["lat"]), view.opening(on["lon"])
+            ),
+        )
+
+    def ratio(num, den):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+    return {
+        "text_profile_cos": lambda: view.dot("profile", "profile"),
+        "text_occupation_cos": lambda: view.dot("occupation_text", "occupation_text"),
+        "text_intro_description_cos": lambda: view.dot("free_text", "free_text"),
+        "required_skill_coverage": lambda: ratio(held(), required_count()),
+        "required_skill_count": required_count,
+        "required_skills_held": held,
+        "preferred_skill_coverage": lambda: ratio(view.dot("skills", "preferred"), preferred_count()),
+        "desired_occupation_match": lambda: view.dot("occupation_codes", "occupation_codes") > 0,
+        "past_occupation_match": lambda: view.dot("past_codes", "occupation_codes") > 0,
+        "occupation_family_match": lambda: view.dot("families", "families") > 0,
+        "industry_match": lambda: view.dot("industries", "industries") > 0,
+        "wage_ratio_log": lambda: np.log(view.opening(on["wage_hourly"]) / view.seeker(sn["desired_wage_hourly"])),
+        "opening_wage_hourly": lambda: view.opening(on["wage_hourly"]),
+        "hours_gap": lambda: view.opening(on["hours_per_week"]) - view.seeker(sn["desired_hours"]),
+        "distance_km": distance,
+        "distance_over_tolerance": lambda: distance() / view.seeker(sn["max_commute_km"]),
+        "education_gap": lambda: view.seeker(sn["education_rank"]) - view.opening(on["education_min_rank"]),
+        "experience_gap": lambda: view.seeker(sn["experience_years"]) - view.opening(on["experience_min_years"]),
+        "seeker_age": lambda: np.asarray(as_of_year, dtype=float) - view.seeker(sn["birth_year"]),
+        "program": lambda: view.opening(on["program"]),
+    }
+
+
+def finite_float32(values: object) -> np.ndarray:
+    """``values`` as a new float32 array with every non-finite value NaN."""
+    out = np.array(values, dtype=np.float32)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
 def content_pair_features(
     seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray, as_of_year: np.ndarray | float
 ) -> np.ndarray:
     """Content features (columns in CONTENT_FEATURES order) for pairs (s[i], o[i])."""
-    sn, on = seekers.numbers, openings.numbers
-    required_count = np.asarray(openings.skills.sum(axis=1)).ravel()[o]
-    held = rowwise_dot(seekers.skills, openings.skills, s, o)
-    preferred_count = np.asarray(openings.preferred.sum(axis=1)).ravel()[o]
-    preferred_held = rowwise_dot(seekers.skills, openings.preferred, s, o)
+    columns = _content_columns(PairView(seekers, openings, s, o), as_of_year)
     with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(required_count > 0, held / required_count, np.nan)
-        preferred_coverage = np.where(preferred_count > 0, preferred_held / preferred_count, np.nan)
-        wage_ratio = np.log(on["wage_hourly"][o] / sn["desired_wage_hourly"][s])
-        distance = haversine_km(sn["lat"][s], sn["lon"][s], on["lat"][o], on["lon"][o])
-        over = distance / sn["max_commute_km"][s]
-    columns = [
-        rowwise_dot(seekers.profile, openings.profile, s, o),
-        rowwise_dot(seekers.occupation_text, openings.occupation_text, s, o),
-        rowwise_dot(seekers.free_text, openings.free_text, s, o),
-        coverage,
-        required_count,
-        held,
-        preferred_coverage,
-        rowwise_dot(seekers.occupation_codes, openings.occupation_codes, s, o) > 0,
-        rowwise_dot(seekers.past_codes, openings.occupation_codes, s, o) > 0,
-        rowwise_dot(seekers.families, openings.families, s, o) > 0,
-        rowwise_dot(seekers.industries, openings.industries, s, o) > 0,
-        wage_ratio,
-        on["wage_hourly"][o],
-        on["hours_per_week"][o] - sn["desired_hours"][s],
-        distance,
-        over,
-        sn["education_rank"][s] - on["education_min_rank"][o],
-        sn["experience_years"][s] - on["experience_min_years"][o],
-        np.asarray(as_of_year, dtype=float) - sn["birth_year"][s],
-        on["program"][o],
-    ]
-    out = np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
+        out = np.column_stack([np.asarray(columns[name](), dtype=np.float32) for name in CONTENT_FEATURES])
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def content_block_features(
+    view: BlockView, as_of_year: float, names: tuple[str, ...] | list[str]
+) -> dict[str, np.ndarray]:
+    """The named content features for every (seeker, opening) of a block.
+
+    Each is an array broadcastable to (seekers × openings): a feature of the seeker alone
+    is a column, one of the opening alone a row.
+    """
+    columns = _content_columns(view, as_of_year)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {name: finite_float32(columns[name]()) for name in names if name in columns}

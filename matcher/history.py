@@ -16,6 +16,7 @@ known at that moment.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from matcher.domain import EVENT_GRADE
-from matcher.features import Encoded
+from matcher.features import BlockView, Encoded, PairView, finite_float32
 
 HISTORY_FEATURES: tuple[str, ...] = (
     "cf_opening",
@@ -130,6 +131,16 @@ class _KeySpace:
             mask = (inverse >= start) & (inverse < start + len(block))
             out[mask] = dense[inverse[mask] - start, key_rows[mask]]
         return out
+
+    def block_scores(self, seeker_rows: np.ndarray, key_rows: np.ndarray) -> np.ndarray:
+        """interest[s] · weights[:, key] for every seeker row against every key (a dense block)."""
+        interest = self.interest[seeker_rows]
+        if len(seeker_rows) <= len(key_rows):
+            dense = interest @ self.weights
+            dense = dense.toarray() if sp.issparse(dense) else np.asarray(dense)
+            return dense[:, key_rows].astype(np.float32, copy=False)
+        dense = interest @ self.weights[:, key_rows]
+        return (dense.toarray() if sp.issparse(dense) else np.asarray(dense)).astype(np.float32, copy=False)
 
 
 def _cooccurrence(x: sp.csr_matrix, seeker_latent: np.ndarray, opening_latent: np.ndarray) -> np.ndarray:
@@ -348,10 +359,111 @@ class History:
     def _encoded_rows(self, encoded: Encoded, index: pd.Index, kind: str) -> np.ndarray:
         """History row of each encoded row (-1 if unknown), looked up once per encoding and history."""
         key = (self.token_, kind)
-        if key not in encoded.cache:
-            ids = encoded.employer_ids if kind == "employer" else encoded.ids
-            encoded.cache[key] = index.get_indexer(ids)
-        return encoded.cache[key]
+        found = encoded.cache.get(key)
+        if found is None:
+            found = index.get_indexer(encoded.employer_ids if kind == "employer" else encoded.ids)
+            encoded.cache[key] = found
+        return found
+
+    def _cooccurrence_of(self, seekers: Encoded) -> np.ndarray:
+        """``latent @ cooccurrence_`` of every encoded seeker, computed once per encoding and fit."""
+        key = (self.token_, "cooccurrence")
+        found = seekers.cache.get(key)
+        if found is None:
+            found = seekers.latent @ self.cooccurrence_
+            seekers.cache[key] = found
+        return found
+
+    def _employer_profiles_of(self, openings: Encoded) -> np.ndarray:
+        """The profile of each encoded opening's employer (rows of ``employer_profile_``), once per encoding."""
+        key = (self.token_, "employer_profiles")
+        found = openings.cache.get(key)
+        if found is None:
+            rows = self._encoded_rows(openings, self.employer_index_, "employer")
+            found = self.employer_profile_[np.where(rows < 0, len(self.employer_index_), rows)]
+            openings.cache[key] = found
+        return found
+
+    def _columns(self, view: PairView | BlockView, at: np.ndarray | int) -> dict[str, Callable[[], object]]:
+        """Each history feature as a function of a view (pairs or blocks), so both share one definition.
+
+        ``at`` is seconds since the epoch: one per pair for a :class:`PairView`, one number for a block.
+        """
+        seekers, openings = view.seekers, view.openings
+        raw_seeker = self._encoded_rows(seekers, self.seeker_index_, "seeker")
+        raw_opening = self._encoded_rows(openings, self.opening_index_, "opening")
+        raw_employer = self._encoded_rows(openings, self.employer_index_, "employer")
+        # Unknown ids point at the empty row/key appended at the end of each space.
+        seeker_rows = np.where(raw_seeker < 0, len(self.seeker_index_), raw_seeker)
+        opening_rows = np.where(raw_opening < 0, len(self.opening_index_), raw_opening)
+        employer_rows = np.where(raw_employer < 0, len(self.employer_index_), raw_employer)
+        numbers = openings.numbers
+        block = isinstance(view, BlockView)
+
+        def cf(space: _KeySpace, key_rows: np.ndarray) -> np.ndarray:
+            if block:
+                return space.block_scores(view.pick_seeker(seeker_rows), view.pick_opening(key_rows))
+            return space.scores(view.pick_seeker(seeker_rows), view.pick_opening(key_rows))
+
+        token = self.token_
+
+        def seeker_count(counter: _Counter, name: str) -> np.ndarray:
+            return view.seeker_apply(counter.before, at, raw_seeker, key=(token, name))
+
+        def opening_count(counter: _Counter, raw: np.ndarray, name: str) -> np.ndarray:
+            return view.opening_apply(counter.before, at, raw, key=(token, name))
+
+        def pair_count(counter: _Counter) -> np.ndarray:
+            codes = self._pair_codes(view.pick_seeker(raw_seeker), view.pick_opening(raw_opening))
+            return counter.before(codes, at)
+
+        def idle_days(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return (t - self.seeker_events_.last_before(rows, t)) / 86400.0
+
+        def events_30d(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return self.seeker_events_.before(rows, t) - self.seeker_events_.before(rows, t - 30 * 86400)
+
+        def success(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return _rate(self.seeker_interviews_.before(rows, t), self.seeker_applications_.before(rows, t))
+
+        def hire_rate(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return _rate(self.employer_hired_.before(rows, t), self.employer_applied_.before(rows, t))
+
+        def positions_left(positions: np.ndarray, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return np.nan_to_num(positions, nan=1.0) - self.hires_.before(rows, t)
+
+        def to_deadline() -> np.ndarray:
+            deadline = view.opening(numbers["deadline_s"])
+            return np.where(np.isnan(deadline), np.nan, (deadline - at) / 86400.0)
+
+        columns: dict[str, Callable[[], object]] = {
+            "cf_opening": lambda: cf(self.opening_space_, opening_rows),
+            "cf_employer": lambda: cf(self.employer_space_, employer_rows),
+            "cf_occupation": lambda: cf(self.occupation_space_, numbers["occupation_key"]),
+            "history_profile_cos": lambda: view.bilinear(self.seeker_profile_, openings.latent, seeker_rows),
+            "employer_profile_cos": lambda: view.bilinear(seekers.latent, self._employer_profiles_of(openings)),
+            "seeker_history_size": lambda: view.seeker(self.seeker_history_size_[seeker_rows]),
+            "opening_applications": lambda: np.log1p(opening_count(self.applications_, raw_opening, "applications")),
+            "opening_hires": lambda: opening_count(self.hires_, raw_opening, "hires"),
+            "positions_left": lambda: view.opening_apply(
+                positions_left, at, numbers["positions"], raw_opening, key=(token, "positions_left")
+            ),
+            "employer_applications": lambda: view.opening(np.log1p(self.employer_applications_[employer_rows])),
+            "seeker_applications": lambda: np.log1p(seeker_count(self.seeker_applications_, "applications")),
+            "days_since_posted": lambda: (at - view.opening(numbers["posted_s"])) / 86400.0,
+            "days_to_deadline": to_deadline,
+            "pair_viewed_before": lambda: pair_count(self.pair_views_),
+            "pair_applied_before": lambda: pair_count(self.pair_applications_),
+            "seeker_days_since_active": lambda: view.seeker_apply(idle_days, at, raw_seeker, key=(token, "idle")),
+            "seeker_events_30d": lambda: view.seeker_apply(events_30d, at, raw_seeker, key=(token, "30d")),
+            "seeker_hires": lambda: seeker_count(self.seeker_hires_, "hires"),
+            "seeker_success_rate": lambda: view.seeker_apply(success, at, raw_seeker, key=(token, "success")),
+            "employer_hire_rate": lambda: view.opening_apply(hire_rate, at, raw_employer, key=(token, "hire_rate")),
+            "text_cooccurrence": lambda: view.bilinear(self._cooccurrence_of(seekers), openings.latent),
+        }
+        if block:  # pair histories are sparse; blocks leave them out
+            del columns["pair_viewed_before"], columns["pair_applied_before"]
+        return columns
 
     def pair_features(
         self,
@@ -363,48 +475,21 @@ class History:
         at: np.ndarray,
     ) -> np.ndarray:
         """History features (HISTORY_FEATURES order) for pairs (s[i], o[i]) at times ``at``."""
-        raw_seeker = self._encoded_rows(seekers, self.seeker_index_, "seeker")[s]
-        raw_opening = self._encoded_rows(openings, self.opening_index_, "opening")[o]
-        raw_employer = self._encoded_rows(openings, self.employer_index_, "employer")[o]
-        # Unknown ids point at the empty row/key appended at the end of each space.
-        seeker_rows = np.where(raw_seeker < 0, len(self.seeker_index_), raw_seeker)
-        opening_rows = np.where(raw_opening < 0, len(self.opening_index_), raw_opening)
-        employer_rows = np.where(raw_employer < 0, len(self.employer_index_), raw_employer)
-        occupation_key = openings.numbers["occupation_key"][o]
         at_seconds = _seconds(at) if not np.issubdtype(np.asarray(at).dtype, np.integer) else at
-        applications = self.applications_.before(raw_opening, at_seconds)
-        seeker_applied = self.seeker_applications_.before(raw_seeker, at_seconds)
-        hires = self.hires_.before(raw_opening, at_seconds)
-        positions = openings.numbers["positions"][o]
-        posted = openings.numbers["posted_s"][o]
-        deadline_seconds = openings.numbers["deadline_s"][o]
-        has_deadline = ~np.isnan(deadline_seconds)
-        columns = [
-            self.opening_space_.scores(seeker_rows, opening_rows),
-            self.employer_space_.scores(seeker_rows, employer_rows),
-            self.occupation_space_.scores(seeker_rows, occupation_key),
-            np.einsum("ij,ij->i", self.seeker_profile_[seeker_rows], openings.latent[o]),
-            np.einsum("ij,ij->i", self.employer_profile_[employer_rows], seekers.latent[s]),
-            self.seeker_history_size_[seeker_rows],
-            np.log1p(applications),
-            hires,
-            np.nan_to_num(positions, nan=1.0) - hires,
-            np.log1p(self.employer_applications_[employer_rows]),
-            np.log1p(seeker_applied),
-            (at_seconds - posted) / 86400.0,
-            np.where(has_deadline, (deadline_seconds - at_seconds) / 86400.0, np.nan),
-            self.pair_views_.before(self._pair_codes(raw_seeker, raw_opening), at_seconds),
-            self.pair_applications_.before(self._pair_codes(raw_seeker, raw_opening), at_seconds),
-            (at_seconds - self.seeker_events_.last_before(raw_seeker, at_seconds)) / 86400.0,
-            self.seeker_events_.before(raw_seeker, at_seconds)
-            - self.seeker_events_.before(raw_seeker, at_seconds - 30 * 86400),
-            self.seeker_hires_.before(raw_seeker, at_seconds),
-            _rate(self.seeker_interviews_.before(raw_seeker, at_seconds), seeker_applied),
-            _rate(
-                self.employer_hired_.before(raw_employer, at_seconds),
-                self.employer_applied_.before(raw_employer, at_seconds),
-            ),
-            np.einsum("ij,ij->i", seekers.latent[s] @ self.cooccurrence_, openings.latent[o]),
-        ]
-        assert len(columns) == len(HISTORY_FEATURES)
-        return np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
+        columns = self._columns(PairView(seekers, openings, s, o), at_seconds)
+        assert list(columns) == list(HISTORY_FEATURES)
+        return np.column_stack([np.asarray(columns[name](), dtype=np.float32) for name in HISTORY_FEATURES])
+
+    def block_features(
+        self, view: BlockView, at: pd.Timestamp, names: tuple[str, ...] | list[str]
+    ) -> dict[str, np.ndarray]:
+        """The named history features for every (seeker, opening) of a block at one moment.
+
+        Each is an array broadcastable to (seekers × openings), as in :func:`content_block_features`.
+
+        Pair-history counts (``pair_viewed_before``, ``pair_applied_before``) are not
+        available in blocks and are left out of the result.
+        """
+        at_seconds = int(pd.Timestamp(at).to_datetime64().astype("datetime64[s]").astype(np.int64))
+        columns = self._columns(view, at_seconds)
+        return {name: finite_float32(columns[name]()) for name in names if name in columns}

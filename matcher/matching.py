@@ -1,7 +1,6 @@
 """Ranked matches both ways over the current tables, hard rules first.
 
-:class:`Matcher` encodes the current seekers and openings once (rows added
-later are encoded on the next build) and answers:
+:class:`Matcher` encodes the current seekers and openings once and answers:
 
 - :meth:`Matcher.matches`: for seekers, the openings open on the as-of date that
   they are eligible for, with positions left, not already applied to;
@@ -9,10 +8,26 @@ later are encoded on the next build) and answers:
 
 No list ever holds an ineligible or closed opening: the rules are masks applied
 before scoring, not penalties.
+
+Ranking has two stages. Stage one (:mod:`matcher.retrieval`) scores every
+allowed candidate of a query with a cheap additive model computed for whole
+blocks; the ``shortlist`` best (default :data:`matcher.retrieval.SHORTLIST`)
+go to stage two, every pair feature and the gradient-boosting ranker, which
+orders them and attaches reasons. A query with no more allowed candidates than
+the shortlist (or than ``k``) skips stage one, so its list is exactly the
+ranker's.
+
+Changes to the tables do not need a rebuild: :meth:`Matcher.upsert_seekers`,
+:meth:`Matcher.upsert_openings`, :meth:`Matcher.remove_seekers`,
+:meth:`Matcher.remove_openings` and :meth:`Matcher.add_events` return a *new*
+Matcher (copy-on-write) that encodes only the changed rows and shares every
+unchanged array with the old one, which stays valid: requests running on the
+old Matcher keep working while the new one is swapped in.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,11 +35,21 @@ import pandas as pd
 
 from matcher import eligibility
 from matcher.explain import reasons_for
-from matcher.features import Encoded
+from matcher.features import BlockView, Encoded
 from matcher.ranker import FEATURES, PairModel
+from matcher.retrieval import SHORTLIST, shortlist
 
 # Events that mean the seeker already applied: rejected and declined imply an application too.
 APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained", "rejected", "declined")
+
+
+@dataclass(frozen=True)
+class _OpenView:
+    """Openings open on one day with a position left: their rows and encodings (cached per day)."""
+
+    mask: np.ndarray
+    rows: np.ndarray
+    codes: Encoded
 
 
 @dataclass(frozen=True)
@@ -39,7 +64,13 @@ class Match:
 
 
 class Matcher:
-    """The model applied to one snapshot of seekers, openings and events."""
+    """The model applied to one snapshot of seekers, openings and events.
+
+    ``shortlist`` is how many candidates per query stage one hands to the ranker
+    (``None``: the ranker scores every allowed pair, the slow exact path).
+    A Matcher is never changed in place after construction; the update methods
+    return new ones, so one Matcher may serve concurrent requests.
+    """
 
     def __init__(
         self,
@@ -47,8 +78,11 @@ class Matcher:
         seekers: pd.DataFrame,
         openings: pd.DataFrame,
         events: pd.DataFrame,
+        *,
+        shortlist: int | None = SHORTLIST,
     ) -> None:
         self.model = model
+        self.shortlist = shortlist
         self.seekers = seekers.reset_index(drop=True)
         self.openings = openings.reset_index(drop=True)
         self.events = events
@@ -56,11 +90,131 @@ class Matcher:
         self.seeker_codes: Encoded = featurizer.encode_seekers(self.seekers)
         self.opening_codes: Encoded = featurizer.encode_openings(self.openings)
         self.rules = eligibility.opening_rules(self.openings)
+        self._applied_pairs = _first_times(events, APPLIED_EVENTS)
+        self._hire_pairs = _first_times(events, ("hired",))
+        self._seeker_state()
+        self._opening_state()
+        self._index_applied()
+        self._index_hires()
+
+    def _seeker_state(self) -> None:
         self.seeker_row = pd.Index(self.seekers["seeker_id"])
-        self.opening_row = pd.Index(self.openings["opening_id"])
         self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
         self.groups = self.seeker_codes.numbers["groups"]
-        self._index_events()
+        self._consent = self.seekers["consent_employer_view"].fillna(False).astype(bool).to_numpy()
+
+    def _opening_state(self) -> None:
+        self.opening_row = pd.Index(self.openings["opening_id"])
+        self._positions = self.openings["positions"].astype(float).fillna(1).to_numpy()
+        self._posted, self._last_open = eligibility.opening_days(self.openings)
+
+    def _derive(self, **changes: object) -> Matcher:
+        """A new Matcher with some state replaced: what follows from it is recomputed, the rest shared.
+
+        The cache of open openings per day is shared unless the openings or hires changed.
+        """
+        new = copy.copy(self)
+        new.__dict__.update(changes)
+        if "seekers" in changes:
+            new._seeker_state()
+        if "openings" in changes:
+            new._opening_state()
+        if changes.keys() & {"seekers", "openings", "_applied_pairs"}:
+            new._index_applied()
+        if changes.keys() & {"openings", "_hire_pairs"}:
+            new._index_hires()
+        return new
+
+    def matches_for_profiles(
+        self,
+        profiles: pd.DataFrame,
+        as_of: pd.Timestamp | str,
+        k: int = 10,
+        *,
+        opening_mask: np.ndarray | None = None,
+    ) -> list[Match]:
+        """Top ``k`` openings for seeker rows that are not in the tables (e.g. a self-search), stored nowhere.
+
+        Each is ranked as a registered seeker without history; only its own rows are encoded.
+        """
+        profiles = profiles.reset_index(drop=True)
+        guest = self._derive(
+            seekers=profiles,
+            seeker_codes=self.model.featurizer_.encode_seekers(profiles),
+            _applied_pairs=self._applied_pairs.iloc[:0],
+        )
+        return guest.matches(list(profiles["seeker_id"]), as_of, k, opening_mask=opening_mask)
+
+    # -- updates (copy-on-write) ---------------------------------------------------------------
+    def upsert_seekers(self, seekers: pd.DataFrame) -> Matcher:
+        """A Matcher with these seeker rows added, or replacing the rows of the same ``seeker_id``.
+
+        Only these rows are encoded. Replaced rows keep their position; new ones come last.
+        """
+        table, order = self._upsert(self.seekers, seekers, "seeker_id")
+        new_codes = self.model.featurizer_.encode_seekers(table.iloc[len(self.seekers) :])
+        codes = _combine(self.seeker_codes, new_codes, order)
+        return self._derive(seekers=_rows_of(table, order), seeker_codes=codes)
+
+    def upsert_openings(self, openings: pd.DataFrame) -> Matcher:
+        """A Matcher with these opening rows added, or replacing the rows of the same ``opening_id``.
+
+        Only these rows are encoded and have their eligibility rules derived.
+        """
+        table, order = self._upsert(self.openings, openings, "opening_id")
+        added = table.iloc[len(self.openings) :]
+        new_codes = self.model.featurizer_.encode_openings(added)
+        rules = {
+            name: np.concatenate([old, new])[order]
+            for (name, old), new in zip(self.rules.items(), eligibility.opening_rules(added).values(), strict=True)
+        }
+        codes = _combine(self.opening_codes, new_codes, order)
+        return self._derive(openings=_rows_of(table, order), opening_codes=codes, rules=rules)
+
+    def remove_seekers(self, seeker_ids: list[str]) -> Matcher:
+        """A Matcher without these seekers (unknown ids are ignored); their events stay recorded."""
+        keep = ~self.seeker_row.isin(list(seeker_ids))
+        if keep.all():
+            return self
+        rows = np.flatnonzero(keep)
+        return self._derive(seekers=_rows_of(self.seekers, rows), seeker_codes=self.seeker_codes.take(rows))
+
+    def remove_openings(self, opening_ids: list[str]) -> Matcher:
+        """A Matcher without these openings (unknown ids are ignored); their events stay recorded."""
+        keep = ~self.opening_row.isin(list(opening_ids))
+        if keep.all():
+            return self
+        rows = np.flatnonzero(keep)
+        rules = {name: values[rows] for name, values in self.rules.items()}
+        return self._derive(
+            openings=_rows_of(self.openings, rows), opening_codes=self.opening_codes.take(rows), rules=rules
+        )
+
+    def add_events(self, events: pd.DataFrame) -> Matcher:
+        """A Matcher that also knows these events: applications and hires apply to the hard rules at once.
+
+        Events may name seekers or openings not (yet) in the tables; they count once those rows arrive.
+        The collaborative history of the model is what it was at training and is not refitted.
+        """
+        if events.empty:
+            return self
+        events = events.assign(occurred_at=pd.to_datetime(events["occurred_at"]))
+        return self._derive(
+            events=pd.concat([self.events, events], ignore_index=True),
+            _applied_pairs=_first_times(pd.concat([self._applied_pairs, _first_times(events, APPLIED_EVENTS)])),
+            _hire_pairs=_first_times(pd.concat([self._hire_pairs, _first_times(events, ("hired",))])),
+        )
+
+    @staticmethod
+    def _upsert(table: pd.DataFrame, rows: pd.DataFrame, key: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """The old table followed by the given rows (last copy of each id), and the order of the result."""
+        rows = rows.drop_duplicates(key, keep="last").reset_index(drop=True)
+        n = len(table)
+        known = pd.Index(table[key]).get_indexer(rows[key])
+        order = np.arange(n)
+        order[known[known >= 0]] = n + np.flatnonzero(known >= 0)
+        order = np.concatenate([order, n + np.flatnonzero(known < 0)])
+        return pd.concat([table, rows], ignore_index=True), order
 
     # -- hard rules --------------------------------------------------------------------------
     @staticmethod
@@ -71,36 +225,46 @@ class Matcher:
         end = as_of + pd.Timedelta(days=1) if as_of == as_of.normalize() else as_of
         return end.to_datetime64()
 
-    def _index_events(self) -> None:
-        """Sorted arrays of applications and hires, so rules at any as-of date are quick lookups."""
-        ev = self.events
-        applied = ev[ev["event"].isin(APPLIED_EVENTS)]
-        applied = applied.groupby(["seeker_id", "opening_id"], as_index=False)["occurred_at"].min()
+    def _index_applied(self) -> None:
+        """Applications as arrays sorted by seeker row, so the rules at any as-of date are quick lookups."""
+        applied = self._applied_pairs
         s = self.seeker_row.get_indexer(applied["seeker_id"])
         o = self.opening_row.get_indexer(applied["opening_id"])
         t = applied["occurred_at"].to_numpy()
         known = (s >= 0) & (o >= 0)
         order = np.argsort(s[known], kind="stable")
         self._applied = (s[known][order], o[known][order], t[known][order])
-        hires = ev[ev["event"] == "hired"].drop_duplicates(["seeker_id", "opening_id"])
+
+    def _index_hires(self) -> None:
+        """Hires by opening row; the per-day cache of open openings starts again."""
+        hires = self._hire_pairs
         self._hires = (self.opening_row.get_indexer(hires["opening_id"]), hires["occurred_at"].to_numpy())
-        self._open_cache: dict[pd.Timestamp, np.ndarray] = {}
+        self._open_cache: dict[pd.Timestamp, _OpenView] = {}
 
     def positions_left(self, as_of: pd.Timestamp) -> np.ndarray:
         """Positions of each opening minus hires recorded before ``as_of``."""
         rows, times = self._hires
         before = (times < self.rules_time(as_of)) & (rows >= 0)
         hired = np.bincount(rows[before], minlength=len(self.openings))
-        return self.openings["positions"].astype(float).fillna(1).to_numpy() - hired
+        return self._positions - hired
+
+    def _open_view(self, as_of: pd.Timestamp) -> _OpenView:
+        """Openings open on ``as_of`` with a position left, with their encodings (cached per date)."""
+        as_of = pd.Timestamp(as_of)
+        found = self._open_cache.get(as_of)
+        if found is None:
+            day = np.array([as_of.normalize().to_datetime64()])
+            mask = eligibility.open_block(day, self._posted, self._last_open)[0] & (self.positions_left(as_of) > 0)
+            rows = np.flatnonzero(mask)
+            found = _OpenView(mask, rows, self.opening_codes.take(rows))
+            if len(self._open_cache) > 16:
+                self._open_cache.clear()
+            self._open_cache[as_of] = found
+        return found
 
     def open_mask(self, as_of: pd.Timestamp) -> np.ndarray:
         """Openings open on ``as_of`` with at least one position left (cached per date)."""
-        as_of = pd.Timestamp(as_of)
-        if as_of not in self._open_cache:
-            if len(self._open_cache) > 16:
-                self._open_cache.clear()
-            self._open_cache[as_of] = eligibility.open_on(self.openings, as_of) & (self.positions_left(as_of) > 0)
-        return self._open_cache[as_of]
+        return self._open_view(as_of).mask
 
     def _applied_block(self, seeker_rows: np.ndarray, opening_rows: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
         """Block mask: the seeker applied to the opening before ``as_of``."""
@@ -119,6 +283,14 @@ class Matcher:
         return mask
 
     # -- ranking -----------------------------------------------------------------------------
+    def _stage_one(self, side: str, view: BlockView, allowed: np.ndarray, as_of: pd.Timestamp, k: int):
+        """Query and candidate positions to rank: all allowed, or the shortlist of stage one."""
+        n = None if self.shortlist is None else max(self.shortlist, k)
+        if n is None or not hasattr(self.model, "retrievers_") or not (allowed.sum(axis=1) > n).any():
+            return np.nonzero(allowed)
+        scores = self.model.retrieval_scores(side, view, as_of)
+        return shortlist(scores if side == "seeker" else scores.T, allowed, n)
+
     def _rank_block(
         self, side: str, s: np.ndarray, o: np.ndarray, query: np.ndarray, as_of: pd.Timestamp, k: int
     ) -> list[Match]:
@@ -155,18 +327,19 @@ class Matcher:
         """Top ``k`` openings for each seeker, ranked by the seeker-side model."""
         as_of = pd.Timestamp(as_of)
         rows = self._rows(self.seeker_row, seeker_ids, "seeker")
-        allowed = self.open_mask(as_of).copy()
-        if opening_mask is not None:
-            allowed &= opening_mask
-        candidates = np.flatnonzero(allowed)
+        open_now = self._open_view(as_of)
+        local = None if opening_mask is None else np.flatnonzero(opening_mask[open_now.rows])
+        candidates = open_now.rows if local is None else open_now.rows[local]
+        rules = self._rules(candidates)
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
-            ok = eligibility.eligible_block(self.birth_year[block], self.groups[block], self._rules(candidates))
+            ok = eligibility.eligible_block(self.birth_year[block], self.groups[block], rules)
             if exclude_applied:
                 ok &= ~self._applied_block(block, candidates, as_of)
-            bi, oi = np.nonzero(ok)
+            view = BlockView(self.seeker_codes, open_now.codes, block, local)
+            bi, oi = self._stage_one("seeker", view, ok, as_of, k)
             s, o = block[bi], candidates[oi]
             out.extend(self._rank_block("seeker", s, o, s, as_of, k))
         return out
@@ -189,18 +362,69 @@ class Matcher:
         rows = self._rows(self.opening_row, opening_ids, "opening")
         allowed = np.ones(len(self.seekers), dtype=bool) if seeker_mask is None else seeker_mask.copy()
         if consented_only:
-            allowed &= self.seekers["consent_employer_view"].fillna(False).astype(bool).to_numpy()
+            allowed &= self._consent
         pool = np.flatnonzero(allowed)
+        whole = len(pool) == len(self.seekers)
         when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now().normalize()
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(pool), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
             ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block)).T
-            oi, si = np.nonzero(ok)
+            view = BlockView(self.seeker_codes, self.opening_codes, None if whole else pool, block)
+            oi, si = self._stage_one("opening", view, ok, when, k)
             o, s = block[oi], pool[si]
             out.extend(self._rank_block("opening", s, o, o, when, k))
         return out
+
+    # -- pairs chosen by the caller (assignment of program slots) ------------------------------
+    def eligible_seekers(self, opening_ids: list[str], as_of: pd.Timestamp | str) -> list[str]:
+        """Seekers eligible (program, age, groups) for at least one of the openings, in table order."""
+        rows = self._rows(self.opening_row, opening_ids, "opening")
+        if len(rows) == 0:
+            return []
+        ok = eligibility.eligible_block(self.birth_year, self.groups, self._rules(rows)).any(axis=1)
+        return self.seekers["seeker_id"][ok].tolist()
+
+    def score_matrix(self, seeker_ids: list[str], opening_ids: list[str], as_of: pd.Timestamp | str) -> np.ndarray:
+        """Seeker-side scores of every (seeker, opening) pair, NaN where a hard rule forbids the pair
+        (ineligible, opening closed or full on ``as_of``, already applied). Every pair is scored by the ranker."""
+        as_of = pd.Timestamp(as_of)
+        s_rows = self._rows(self.seeker_row, seeker_ids, "seeker")
+        o_rows = self._rows(self.opening_row, opening_ids, "opening")
+        out = np.full((len(s_rows), len(o_rows)), np.nan)
+        if not out.size:
+            return out
+        ok = eligibility.eligible_block(self.birth_year[s_rows], self.groups[s_rows], self._rules(o_rows))
+        ok &= self.open_mask(as_of)[o_rows][None, :] & ~self._applied_block(s_rows, o_rows, as_of)
+        bi, oi = np.nonzero(ok)
+        if len(bi):
+            at = np.full(len(bi), as_of.to_datetime64())
+            x = self.model.features(self.seeker_codes, self.opening_codes, self.openings, s_rows[bi], o_rows[oi], at)
+            out[bi, oi] = self.model.score("seeker", x)
+        return out
+
+    def explain_pairs(self, seeker_ids: list[str], opening_ids: list[str], as_of: pd.Timestamp | str) -> list[Match]:
+        """One :class:`Match` (seeker-side score and reasons, rank 1) per pair ``(seeker_ids[i], opening_ids[i])``."""
+        if len(seeker_ids) != len(opening_ids):
+            raise ValueError("seeker_ids and opening_ids must pair up (same length)")
+        if not seeker_ids:
+            return []
+        as_of = pd.Timestamp(as_of)
+        s = self.seeker_row.get_indexer(seeker_ids)
+        o = self.opening_row.get_indexer(opening_ids)
+        if (s < 0).any() or (o < 0).any():
+            unknown = [i for i, r in zip([*seeker_ids, *opening_ids], [*s, *o], strict=True) if r < 0][:10]
+            raise KeyError(f"unknown id(s): {', '.join(map(str, unknown))}")
+        x = self.model.features(
+            self.seeker_codes, self.opening_codes, self.openings, s, o, np.full(len(s), as_of.to_datetime64())
+        )
+        score = self.model.score("seeker", x)
+        reasons = reasons_for(x, self.seekers.iloc[s], self.openings.iloc[o], "seeker")
+        return [
+            Match(1, str(si), str(oi), round(float(v), 6), tuple(why))
+            for si, oi, v, why in zip(seeker_ids, opening_ids, score, reasons, strict=True)
+        ]
 
     def _rules(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         return {name: values[rows] for name, values in self.rules.items()}
@@ -213,6 +437,23 @@ class Matcher:
             missing = [i for i, r in zip(ids, rows, strict=True) if r < 0][:10]
             raise KeyError(f"unknown {kind} id(s): {', '.join(map(str, missing))}")
         return rows
+
+
+def _first_times(events: pd.DataFrame, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """First time of each (seeker, opening) pair, among events of these kinds if given."""
+    if kinds is not None:
+        events = events[events["event"].isin(kinds)]
+    return events.groupby(["seeker_id", "opening_id"], as_index=False, sort=False)["occurred_at"].min()
+
+
+def _rows_of(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    return table.iloc[rows].reset_index(drop=True)
+
+
+def _combine(old: Encoded, added: Encoded, order: np.ndarray) -> Encoded:
+    """Rows of ``old`` followed by ``added``, taken in ``order``."""
+    joined = Encoded.concat([old, added])
+    return joined if np.array_equal(order, np.arange(len(joined))) else joined.take(order)
 
 
 __all__ = ["FEATURES", "Match", "Matcher"]

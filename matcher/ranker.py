@@ -13,11 +13,21 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import NotFittedError
 
-from matcher.features import CONTENT_FEATURES, Encoded, Featurizer, content_pair_features
+from matcher.features import (
+    CONTENT_FEATURES,
+    BlockView,
+    Encoded,
+    Featurizer,
+    content_block_features,
+    content_pair_features,
+    remember,
+)
 from matcher.history import HISTORY_FEATURES, History
+from matcher.retrieval import BinnedAdditive
 
 FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
 SIDES: tuple[str, ...] = ("seeker", "opening")
+SMALL_BATCH = 20_000  # pair rows scored on one thread (see PairModel.score)
 
 # Measures of how active the query itself is are the same for every candidate of
 # a query, so they cannot order its list; left in, they only let the trees
@@ -65,6 +75,30 @@ MONOTONE: dict[str, int] = {
     "employer_profile_cos": 1,
 }
 
+# Stage one (matcher/retrieval.py) scores whole blocks additively, so it leaves out what
+# is the same for every candidate of a query (it cannot reorder a list) and the pair
+# histories, which exist for few pairs and are not computed for blocks.
+PAIR_HISTORY: tuple[str, ...] = ("pair_viewed_before", "pair_applied_before")
+PER_QUERY: dict[str, tuple[str, ...]] = {
+    "seeker": (*QUERY_CONSTANT["seeker"], "seeker_age"),
+    "opening": (
+        *QUERY_CONSTANT["opening"],
+        "required_skill_count",
+        "opening_wage_hourly",
+        "program",
+        "opening_hires",
+    ),
+}
+# Features of the candidate alone, per side: the same for every query at one moment.
+CANDIDATE_ONLY: dict[str, frozenset[str]] = {
+    "seeker": frozenset(PER_QUERY["opening"]),
+    "opening": frozenset(PER_QUERY["seeker"]),
+}
+RETRIEVAL_FEATURES: dict[str, tuple[str, ...]] = {
+    side: tuple(name for name in FEATURES if name not in PAIR_HISTORY and name not in dropped)
+    for side, dropped in PER_QUERY.items()
+}
+
 SIDE_COLUMNS: dict[str, np.ndarray] = {
     side: np.array([i for i, name in enumerate(FEATURES) if name not in dropped])
     for side, dropped in QUERY_CONSTANT.items()
@@ -88,6 +122,8 @@ class PairModel:
     target : ``"gain"`` regresses on 2^grade - 1, the gain NDCG rewards, so a hire
         weighs fifteen views; ``"grade"`` regresses on the grade itself.
     random_state : seed of the boosting model.
+    retrieval_bins : bins per feature of the stage-one scorer (:class:`matcher.retrieval.BinnedAdditive`),
+        fitted with each side's ranker on the ranker's scores of the same training pairs.
     """
 
     def __init__(
@@ -99,6 +135,7 @@ class PairModel:
         max_leaf_nodes: int = 31,
         target: str = "grade",
         random_state: int = 0,
+        retrieval_bins: int = 16,
     ) -> None:
         self.analyzer = analyzer
         self.l2 = l2
@@ -107,6 +144,7 @@ class PairModel:
         self.max_leaf_nodes = max_leaf_nodes
         self.target = target
         self.random_state = random_state
+        self.retrieval_bins = retrieval_bins
 
     def fit_content(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> PairModel:
         """Fit the text vocabularies and label sets."""
@@ -154,7 +192,8 @@ class PairModel:
         return np.hstack([content, history])
 
     def fit_ranker(self, side: str, x: np.ndarray, grades: np.ndarray) -> PairModel:
-        """Fit the ranker of one side on pair features and graded outcomes."""
+        """Fit the ranker of one side on pair features and graded outcomes, then its stage-one scorer."""
+        x_all = x
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}")
         columns = SIDE_COLUMNS[side]
@@ -178,15 +217,58 @@ class PairModel:
         rankers = dict(getattr(self, "rankers_", {}))
         rankers[side] = model
         self.rankers_ = rankers
+        self._fit_retriever(side, x_all)
         return self
 
+    def _fit_retriever(self, side: str, x: np.ndarray) -> None:
+        """Stage one of ``side``: an additive model of the ranker's scores on the training pairs."""
+        target = self.score(side, x)
+        columns = [FEATURES.index(name) for name in RETRIEVAL_FEATURES[side]]
+        retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, columns], target)
+        retrievers = dict(getattr(self, "retrievers_", {}))
+        retrievers[side] = retriever
+        self.retrievers_ = retrievers
+
+    def retrieval_scores(self, side: str, view: BlockView, at: pd.Timestamp) -> np.ndarray:
+        """Stage-one scores of every (seeker, opening) of a block at one moment: (seekers × openings).
+
+        The part that depends on the candidate alone (an opening's age and applications on the
+        seeker side) is remembered per moment in the candidates' encoding when the view takes all
+        of its rows, as the Matcher's views of open openings and of all seekers do.
+        """
+        check_is_fitted(self, "retrievers_")
+        retriever = self.retrievers_[side]
+        names = RETRIEVAL_FEATURES[side]
+        at = pd.Timestamp(at)
+
+        def part(wanted: tuple[str, ...]) -> np.ndarray:
+            found = content_block_features(view, float(at.year), wanted)
+            found.update(self.history_.block_features(view, at, wanted))
+            return retriever.contributions({names.index(name): found[name] for name in wanted})
+
+        alone = tuple(name for name in names if name in CANDIDATE_ONLY[side])
+        whole = view.o is None if side == "seeker" else view.s is None
+        if whole:
+            candidates = view.openings if side == "seeker" else view.seekers
+            key = ("stage-one", self.history_.token_, id(retriever), side)
+            fixed = remember(candidates, key, at.value, lambda: part(alone))
+        else:
+            fixed = part(alone)
+        return retriever.intercept_ + part(tuple(name for name in names if name not in alone)) + fixed
+
     def score(self, side: str, x: np.ndarray) -> np.ndarray:
-        """Predicted graded relevance of each pair row (higher is better)."""
+        """Predicted graded relevance of each pair row (higher is better).
+
+        Batches below :data:`SMALL_BATCH` rows run on one thread: a request's shortlist
+        is a few hundred rows, where starting threads for each of the 200 trees costs
+        more than it saves, and concurrent requests would oversubscribe the cores.
+        """
         check_is_fitted(self, "rankers_")
         if side not in self.rankers_:
             raise ValueError(f"no ranker fitted for side {side!r}")
         model = self.rankers_[side]
         x = x[:, SIDE_COLUMNS[side]]
+        raw = model._raw_predict(x, n_threads=1 if len(x) < SMALL_BATCH else None)
         if isinstance(model, HistGradientBoostingClassifier):
-            return model.predict_proba(x)[:, 1]
-        return model.predict(x)
+            return model._loss.predict_proba(raw)[:, 1]
+        return model._loss.link.inverse(raw.ravel())

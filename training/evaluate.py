@@ -1,5 +1,10 @@
 """Offline evaluation on a time split, the learned ranker beside the classic baselines.
 
+The learned ranker is evaluated as it serves: stage one shortlists each query's
+candidates (``shortlist``, default :data:`matcher.retrieval.SHORTLIST`), the
+gradient-boosting ranker orders the shortlist; candidates left out of the
+shortlist are not listed (see matcher/matching.py).
+
 Every system ranks the same candidates: for a seeker query, the openings open on
 its as-of day, eligible, with positions left and not applied to before; for an
 opening query, every eligible seeker. Gains are the graded outcomes of the test
@@ -16,9 +21,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from matcher.features import Featurizer
+from matcher.features import BlockView, Featurizer
 from matcher.matching import APPLIED_EVENTS
 from matcher.ranker import PairModel
+from matcher.retrieval import SHORTLIST, shortlist
 from training import metrics
 from training.baselines import Recommender, baselines
 from training.queries import Tables, opening_queries, seeker_queries
@@ -172,12 +178,32 @@ def rank_queries(
     return out
 
 
-def model_scorer(model: PairModel, openings: pd.DataFrame, codes: tuple, side: str) -> Scorer:
-    """Scores of the learned ranker for the allowed pairs of a block."""
+def model_scorer(
+    model: PairModel, openings: pd.DataFrame, codes: tuple, side: str, n_shortlist: int | None = SHORTLIST, k: int = K
+) -> Scorer:
+    """Scores of the two-stage ranker for the allowed pairs of a block (-inf outside the shortlist).
+
+    ``n_shortlist=None`` scores every allowed pair with the ranker (no stage one).
+    """
     seeker_codes, opening_codes = codes
+    n = None if n_shortlist is None or not hasattr(model, "retrievers_") else max(n_shortlist, k)
+
+    def stage_one(rows: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if n is None or not (mask.sum(axis=1) > n).any():
+            return mask
+        keep = np.zeros_like(mask)
+        for day in np.unique(days):
+            q = np.flatnonzero(days == day)
+            if side == "seeker":
+                scores = model.retrieval_scores(side, BlockView(seeker_codes, opening_codes, rows[q], None), day)
+            else:
+                scores = model.retrieval_scores(side, BlockView(seeker_codes, opening_codes, None, rows[q]), day).T
+            qi, ii = shortlist(scores, mask[q], n)
+            keep[q[qi], ii] = True
+        return keep
 
     def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        qi, ii = np.nonzero(mask)
+        qi, ii = np.nonzero(stage_one(rows, days, mask))
         s, o = (rows[qi], items[ii]) if side == "seeker" else (items[ii], rows[qi])
         dense = np.full(mask.shape, -np.inf)
         if len(qi):
@@ -263,10 +289,12 @@ def evaluate(
     seed: int = 0,
     progress: Callable | None = None,
     codes: tuple | None = None,
+    n_shortlist: int | None = SHORTLIST,
 ) -> dict[str, dict]:
     """Metrics of the model (and baselines) on both sides for the pairs begun on or after ``test_start``.
 
-    ``model`` must have its history fitted on the events before ``test_start``.
+    ``model`` must have its history fitted on the events before ``test_start``; it is
+    evaluated in two stages with ``n_shortlist`` candidates per query (``None``: one stage).
     """
     tables = Tables(seekers, openings)
     codes = codes or model.encode(seekers, openings)
@@ -278,7 +306,7 @@ def evaluate(
     for side in ("seeker", "opening"):
         queries = subsample(reachable(build_queries(side, events, test_start, tables), masks), seed)
         n_items = len(openings) if side == "seeker" else len(seekers)
-        systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, openings, codes, side)}
+        systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, openings, codes, side, n_shortlist, k)}
         if with_baselines:
             x = interactions if side == "seeker" else interactions.T.tocsr()
             q_text, i_text = (seeker_docs, opening_docs) if side == "seeker" else (opening_docs, seeker_docs)
