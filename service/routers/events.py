@@ -51,7 +51,9 @@ def list_events(
 ) -> dict:
     """Events, newest last; a seeker sees only its own."""
     if actor.role == "seeker":
-        seeker_id = actor.seeker_id if seeker_id in (None, actor.seeker_id) else "\x00no-such-seeker"
+        if seeker_id not in (None, actor.seeker_id):  # another seeker's events: as if there were none
+            return {"items": [], "total": 0, "offset": paging.offset, "limit": paging.limit}
+        seeker_id = actor.seeker_id
     query = select(tables.events).order_by(tables.events.c.event_id)
     if seeker_id is not None:
         query = query.where(tables.events.c.seeker_id == seeker_id)

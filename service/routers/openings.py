@@ -65,7 +65,9 @@ def list_openings(conn: ReadDep, paging: PagingDep, actor: AnyRole, employer_id:
     """Openings; an employer sees only its own."""
     query = WITH_EMPLOYER.order_by(tables.openings.c.opening_id)
     if actor.role == "employer":
-        employer_id = actor.employer_id if employer_id in (None, actor.employer_id) else "\x00no-such-employer"
+        if employer_id not in (None, actor.employer_id):  # another employer's openings: as if it had none
+            return {"items": [], "total": 0, "offset": paging.offset, "limit": paging.limit}
+        employer_id = actor.employer_id
     if employer_id is not None:
         query = query.where(tables.openings.c.employer_id == employer_id)
     rows, total = crud.page(conn, query, paging)

@@ -203,7 +203,7 @@ OPENING_TEXT = ["title", "occupation", "industry", "description", "required_skil
 def test_rrn_in_any_seeker_text_field_is_refused_and_never_stored_or_logged(
     client: TestClient, settings: Settings, field: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    value = [f"경력 {RRN}"] if isinstance(NEW_SEEKER.get(field), list) else f"메모 {RRN}"
+    value = f"메모 {RRN}" if field in ("dong", "intro") else [f"경력 {RRN}"]
     with caplog.at_level(logging.DEBUG):
         answer = client.post("/seekers", json={**NEW_SEEKER, field: value})
         search = client.post("/search", json={"birth_year": 2000, "dong": "행당1동", field: value})
@@ -220,7 +220,7 @@ def test_rrn_in_any_seeker_text_field_is_refused_and_never_stored_or_logged(
 
 @pytest.mark.parametrize("field", OPENING_TEXT)
 def test_rrn_in_any_opening_text_field_is_refused(client: TestClient, field: str) -> None:
-    value = [RRN] if isinstance(NEW_OPENING.get(field), list) or field == "preferred_skills" else f"문의 {RRN}"
+    value = [RRN] if field.endswith("_skills") else f"문의 {RRN}"
     answer = client.post("/openings", json={**NEW_OPENING, field: value})
     assert answer.status_code == 422 and "1234567" not in answer.text
 
