@@ -33,7 +33,8 @@ class NoModel(RuntimeError):
 class Snapshot:
     loaded: bundle.Loaded
     matcher: Matcher
-    revision: int
+    revision: int  # the newest change the matcher has applied
+    last_event: int  # the newest event id it knows
 
     @property
     def version(self) -> str:
@@ -48,15 +49,14 @@ class Live:
         self.model_dir = Path(model_dir)
         self._snapshot: Snapshot | None = None
         self._problem = "the service has not loaded a model yet"
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._retry = False
 
     # -- loading ----------------------------------------------------------------------------
     def start(self) -> None:
         """Load the current bundle if there is one; without one the service runs and answers 503 on matches."""
         try:
-            migrate.upgrade(self.engine)
-            self.reload()
+            self._load()
         except bundle.BundleError as exc:
             self._problem = str(exc)
             log.warning("no model loaded: %s", exc)
@@ -64,6 +64,10 @@ class Live:
             self._problem = "the database was unreachable when the model was loaded"
             self._retry = True
             log.warning("database unreachable at start-up: %s", type(exc).__name__)
+
+    def _load(self) -> None:
+        migrate.upgrade(self.engine)
+        self.reload()
 
     def reload(self) -> Snapshot:
         """Load ``models/CURRENT`` and swap it in; on any failure the old snapshot keeps serving."""
@@ -75,11 +79,35 @@ class Live:
         return snapshot
 
     def _build(self, loaded: bundle.Loaded) -> Snapshot:
+        """A matcher over every row; the revision is read first, so rows written meanwhile are applied again later."""
         with self.engine.connect() as conn:
             revision = store.latest_revision(conn)
             seekers, openings = store.load_tables(conn)
-            events, _ = store.load_events(conn)
-        return Snapshot(loaded, Matcher(loaded.model, seekers, openings, events), revision)
+            events, last_event = store.load_events(conn)
+        return Snapshot(loaded, Matcher(loaded.model, seekers, openings, events), revision, last_event)
+
+    def _catch_up(self, snapshot: Snapshot) -> Snapshot:
+        """Apply the changes logged since the snapshot: only the rows they name are read and encoded."""
+        with self.engine.connect() as conn:
+            changes = store.changes_since(conn, snapshot.revision)
+            if changes.empty:
+                return snapshot
+            if (changes["entity"] == "import").any():
+                return self._build(snapshot.loaded)
+            named = changes.groupby("entity")["entity_id"].unique()
+            seeker_ids = list(named.get("seeker", []))
+            opening_ids = list(named.get("opening", [])) + store.opening_ids_of(conn, list(named.get("employer", [])))
+            seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
+            events, last_event = store.load_events(conn, after=snapshot.last_event)
+        matcher = snapshot.matcher
+        matcher = matcher.remove_seekers(sorted(set(seeker_ids) - set(seekers["seeker_id"])))
+        matcher = matcher.remove_openings(sorted(set(opening_ids) - set(openings["opening_id"])))
+        if len(seekers):
+            matcher = matcher.upsert_seekers(seekers)
+        if len(openings):
+            matcher = matcher.upsert_openings(openings)
+        matcher = matcher.add_events(events)
+        return Snapshot(snapshot.loaded, matcher, int(changes["revision"].max()), last_event)
 
     # -- serving ----------------------------------------------------------------------------
     @property
@@ -89,8 +117,13 @@ class Live:
     def peek(self) -> Snapshot:
         """The snapshot as it is, without checking the database (for model metadata)."""
         if self._snapshot is None and self._retry:
-            self._retry = False
-            self.start()  # raises the database error again if it is still away
+            with self._lock:
+                if self._snapshot is None:
+                    try:
+                        self._load()  # a database error propagates: still away (answered 503)
+                    except bundle.BundleError as exc:
+                        self._problem = str(exc)
+                    self._retry = False
         if self._snapshot is None:
             raise NoModel(self._problem)
         return self._snapshot
@@ -104,7 +137,7 @@ class Live:
             return snapshot
         with self._lock:
             snapshot = self.peek()
-            if snapshot.revision != revision:
-                snapshot = self._build(snapshot.loaded)
+            if snapshot.revision < revision:
+                snapshot = self._catch_up(snapshot)
                 self._snapshot = snapshot
         return snapshot

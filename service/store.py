@@ -110,6 +110,14 @@ def load_tables(conn: Connection, *, seeker_ids: list[str] | None = None, openin
     return seekers, openings
 
 
+def opening_ids_of(conn: Connection, employer_ids: list[str]) -> list[str]:
+    """The openings of these employers."""
+    if not employer_ids:
+        return []
+    query = select(tables.openings.c.opening_id).where(tables.openings.c.employer_id.in_(employer_ids))
+    return list(conn.scalars(query))
+
+
 def load_events(conn: Connection, after: int = 0) -> tuple[pd.DataFrame, int]:
     """Events with ``event_id`` above ``after``, and the highest id seen."""
     rows = conn.execute(
