@@ -62,7 +62,8 @@ def test_stage_one_scores_are_the_additive_model_of_the_pair_features(
     model = trained.model
     s, o = (np.array([1, 22, 65]), None) if side == "seeker" else (None, np.array([4, 41]))
     view, _, x = block_and_pairs(trained, planted_matcher, s, o)
-    columns = [FEATURES.index(name) for name in RETRIEVAL_FEATURES[side]]
+    columns = [FEATURES.index(name) for name in model.retrievers_[side].feature_names_]
+    assert set(model.retrievers_[side].feature_names_) <= set(RETRIEVAL_FEATURES[side])
     expected = model.retrievers_[side].predict(x.reshape(-1, len(FEATURES))[:, columns]).reshape(x.shape[:2])
     first = model.retrieval_scores(side, view, AS_OF)
     again = model.retrieval_scores(side, view, AS_OF)  # the candidate-only part now comes from the cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -206,3 +207,48 @@ def test_catching_up_on_changes_equals_a_fresh_build(client: TestClient) -> None
     assert "S005" not in set(caught_up.matcher.seekers["seeker_id"])
     names = caught_up.matcher.openings.set_index("opening_id")["employer_name"]
     assert names["O000"] == "새 이름 봉제"
+
+
+def test_self_search_without_an_account_stores_nothing(app_client: TestClient, client: TestClient) -> None:
+    before = client.get("/seekers", params={"limit": 1}).json()["total"]
+    profile = {"birth_year": 1999, "dong": "성수2가1동", "groups": ["youth"], "skills": ["수제화"],
+               "desired_occupations": ["수제화 제조원"]}  # fmt: skip
+    answer = app_client.post("/search", json=profile, params={"as_of": AS_OF, "k": 5}, headers={"Authorization": ""})
+    assert answer.status_code == 200, answer.text
+    found = answer.json()["matches"]
+    assert found and found[0]["opening_id"].startswith("O1"), "a shoemaker's profile finds shoemaking openings"
+    assert all(2 <= len(m["reasons"]) <= 4 for m in found)
+    assert client.get("/seekers", params={"limit": 1}).json()["total"] == before
+    assert app_client.post("/search", json={**profile, "seeker_id": "X"}).status_code == 422
+
+
+def test_assignment_respects_rules_and_beats_or_ties_greedy(client: TestClient) -> None:
+    seekers = [f"S0{j:02d}" for j in range(12)] + [f"S1{j:02d}" for j in range(6)]
+    openings = ["O003", "O004", "O005", "O103"]
+    body = {
+        "seeker_ids": seekers,
+        "opening_ids": openings,
+        "pinned": [["S107", "O103"]],
+        "excluded": [["S000", "O003"]],
+        "as_of": AS_OF,
+    }
+    answer = client.post("/assignments", json=body)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    placements = result["placements"]
+    assert ["S107", "O103"] in [[p["seeker_id"], p["opening_id"]] for p in placements]
+    assert ["S000", "O003"] not in [[p["seeker_id"], p["opening_id"]] for p in placements]
+    assert len({p["seeker_id"] for p in placements}) == len(placements)
+    per_opening = pd.Series([p["opening_id"] for p in placements]).value_counts()
+    assert (per_opening <= 3).all()  # the planted openings have 3 positions each
+    assert result["total_score"] >= result["greedy_total_score"] - 1e-6
+    assert all(2 <= len(p["reasons"]) <= 4 for p in placements)
+    placed = {p["seeker_id"] for p in placements}
+    assert {u["seeker_id"] for u in result["unplaced"]} == (set(seekers) | {"S107"}) - placed
+    assert all(u["reason"] for u in result["unplaced"])
+
+
+def test_assignment_refuses_a_pin_that_breaks_a_rule(client: TestClient) -> None:
+    closed = {"seeker_ids": ["S000"], "opening_ids": ["O011"], "pinned": [["S000", "O011"]], "as_of": AS_OF}
+    answer = client.post("/assignments", json=closed)  # O011 is posted long after the as-of date
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "pinned"
