@@ -23,6 +23,7 @@ from matcher import domain, eligibility, occupation, text
 from matcher.reference import normalize_term, program_codes
 
 EARTH_RADIUS_KM = 6371.0088
+FEW_ROWS = 4  # a side of a pair block with this few distinct rows is made dense (see rowwise_dot)
 SPARSE_PAIRS = 0.02  # below this share of all row combinations, pairs are multiplied one by one
 
 CONTENT_FEATURES: tuple[str, ...] = (
@@ -175,6 +176,11 @@ def rowwise_dot(
     if len(rows_a) == 0:
         return out
     unique_a, inverse_a = np.unique(rows_a, return_inverse=True)
+    if len(unique_a) <= FEW_ROWS:  # one seeker against a shortlist of openings
+        return _dot_few(b, rows_b, a[unique_a], inverse_a)
+    unique_b, inverse_b = np.unique(rows_b, return_inverse=True)
+    if len(unique_b) <= FEW_ROWS:  # one opening against a shortlist of seekers
+        return _dot_few(a, rows_a, b[unique_b], inverse_b)
     if len(rows_a) < SPARSE_PAIRS * len(unique_a) * len(np.unique(rows_b)):
         # Few pairs among many rows (sampled training pairs): products would compute mostly unused cells.
         return np.asarray(a[rows_a].multiply(b[rows_b]).sum(axis=1), dtype=np.float32).ravel()
@@ -190,6 +196,26 @@ def rowwise_dot(
         # Transpose (and so convert) the smaller side: one seeker against hundreds of openings, or the reverse.
         product = (left @ right.T).toarray() if left.shape[0] >= right.shape[0] else (right @ left.T).toarray().T
         out[pairs] = product[inverse_a[pairs] - first, inverse_b]
+    return out
+
+
+def _dot_few(many: sp.csr_matrix, rows: np.ndarray, few: sp.csr_matrix, which: np.ndarray) -> np.ndarray:
+    """``many[rows[i]] · few[which[i]]`` when ``few`` has a handful of rows: its rows are made dense and
+    each pair's nonzeros of ``many`` are looked up in them, with no sparse product at all."""
+    dense = few.toarray()
+    starts, ends = many.indptr[rows], many.indptr[rows + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    out = np.zeros(len(rows), dtype=np.float32)
+    if total == 0:
+        return out
+    offsets = np.cumsum(lengths) - lengths
+    positions = np.repeat(starts - offsets, lengths) + np.arange(total)
+    pair = np.repeat(np.arange(len(rows)), lengths)
+    terms = (many.data[positions] * dense[which[pair], many.indices[positions]]).astype(np.float32, copy=False)
+    common = terms != 0
+    # One term at a time in index order, in float32: the very sums a sparse product makes, to the last bit.
+    np.add.at(out, pair[common], terms[common])
     return out
 
 
@@ -579,11 +605,22 @@ def content_pair_features(
     seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray, as_of_year: np.ndarray | float
 ) -> np.ndarray:
     """Content features (columns in CONTENT_FEATURES order) for pairs (s[i], o[i])."""
+    found = content_pair_subset(seekers, openings, s, o, as_of_year, CONTENT_FEATURES)
+    return np.column_stack([found[name] for name in CONTENT_FEATURES])
+
+
+def content_pair_subset(
+    seekers: Encoded,
+    openings: Encoded,
+    s: np.ndarray,
+    o: np.ndarray,
+    as_of_year: np.ndarray | float,
+    names: tuple[str, ...] | list[str],
+) -> dict[str, np.ndarray]:
+    """The named content features (those that are content features) for pairs (s[i], o[i])."""
     columns = _content_columns(PairView(seekers, openings, s, o), as_of_year)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.column_stack([np.asarray(columns[name](), dtype=np.float32) for name in CONTENT_FEATURES])
-    out[~np.isfinite(out)] = np.nan
-    return out
+        return {name: finite_float32(np.broadcast_to(columns[name](), s.shape)) for name in names if name in columns}
 
 
 def content_block_features(

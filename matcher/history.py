@@ -480,6 +480,24 @@ class History:
         assert list(columns) == list(HISTORY_FEATURES)
         return np.column_stack([np.asarray(columns[name](), dtype=np.float32) for name in HISTORY_FEATURES])
 
+    def pair_subset(
+        self,
+        seekers: Encoded,
+        openings: Encoded,
+        s: np.ndarray,
+        o: np.ndarray,
+        at: np.ndarray,
+        names: tuple[str, ...] | list[str],
+    ) -> dict[str, np.ndarray]:
+        """The named history features (those that are history features) for pairs (s[i], o[i])."""
+        at_seconds = _seconds(at) if not np.issubdtype(np.asarray(at).dtype, np.integer) else at
+        columns = self._columns(PairView(seekers, openings, s, o), at_seconds)
+        return {
+            name: np.broadcast_to(np.asarray(columns[name](), dtype=np.float32), s.shape).copy()
+            for name in names
+            if name in columns
+        }
+
     def block_features(
         self, view: BlockView, at: pd.Timestamp, names: tuple[str, ...] | list[str]
     ) -> dict[str, np.ndarray]:

@@ -37,7 +37,7 @@ from matcher import eligibility
 from matcher.explain import reasons_for
 from matcher.features import BlockView, Encoded
 from matcher.ranker import FEATURES, PairModel
-from matcher.retrieval import SHORTLIST, shortlist
+from matcher.retrieval import SHORTLIST
 
 # Events that mean the seeker already applied: rejected and declined imply an application too.
 APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained", "rejected", "declined")
@@ -283,23 +283,24 @@ class Matcher:
         return mask
 
     # -- ranking -----------------------------------------------------------------------------
-    def _stage_one(self, side: str, view: BlockView, allowed: np.ndarray, as_of: pd.Timestamp, k: int):
-        """Query and candidate positions to rank: all allowed, or the shortlist of stage one."""
-        n = None if self.shortlist is None else max(self.shortlist, k)
-        if n is None or not hasattr(self.model, "retrievers_") or not (allowed.sum(axis=1) > n).any():
-            return np.nonzero(allowed)
-        scores = self.model.retrieval_scores(side, view, as_of)
-        return shortlist(scores if side == "seeker" else scores.T, allowed, n)
-
-    def _rank_block(
-        self, side: str, s: np.ndarray, o: np.ndarray, query: np.ndarray, as_of: pd.Timestamp, k: int
+    def _rank(
+        self,
+        side: str,
+        view: BlockView,
+        allowed: np.ndarray,
+        as_of: pd.Timestamp,
+        k: int,
+        seeker_rows: np.ndarray,
+        opening_rows: np.ndarray,
     ) -> list[Match]:
-        """Score pairs, keep the top ``k`` per query (query = s or o), attach reasons."""
-        if len(s) == 0:
+        """Both stages over a block (view positions map to table rows through ``*_rows``), top ``k`` per
+        query (a seeker on the seeker side, an opening on the other) with reasons."""
+        n = None if self.shortlist is None else max(self.shortlist, k)
+        si, oi, x, score = self.model.rank_block(side, view, as_of, allowed, n)
+        if len(si) == 0:
             return []
-        at = np.full(len(s), as_of.to_datetime64())
-        x = self.model.features(self.seeker_codes, self.opening_codes, self.openings, s, o, at)
-        score = self.model.score(side, x)
+        s, o = seeker_rows[si], opening_rows[oi]
+        query = s if side == "seeker" else o
         order = np.lexsort((-score, query))
         query_sorted = query[order]
         starts = np.searchsorted(query_sorted, query_sorted, side="left")
@@ -339,9 +340,7 @@ class Matcher:
             if exclude_applied:
                 ok &= ~self._applied_block(block, candidates, as_of)
             view = BlockView(self.seeker_codes, open_now.codes, block, local)
-            bi, oi = self._stage_one("seeker", view, ok, as_of, k)
-            s, o = block[bi], candidates[oi]
-            out.extend(self._rank_block("seeker", s, o, s, as_of, k))
+            out.extend(self._rank("seeker", view, ok, as_of, k, block, candidates))
         return out
 
     def candidates(
@@ -370,11 +369,9 @@ class Matcher:
         per_chunk = max(1, chunk_pairs // max(len(pool), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
-            ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block)).T
+            ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block))
             view = BlockView(self.seeker_codes, self.opening_codes, None if whole else pool, block)
-            oi, si = self._stage_one("opening", view, ok, when, k)
-            o, s = block[oi], pool[si]
-            out.extend(self._rank_block("opening", s, o, o, when, k))
+            out.extend(self._rank("opening", view, ok, when, k, pool, block))
         return out
 
     # -- pairs chosen by the caller (assignment of program slots) ------------------------------

@@ -20,10 +20,11 @@ from matcher.features import (
     Featurizer,
     content_block_features,
     content_pair_features,
+    content_pair_subset,
     remember,
 )
 from matcher.history import HISTORY_FEATURES, History
-from matcher.retrieval import BinnedAdditive
+from matcher.retrieval import BinnedAdditive, shortlist
 
 FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
 SIDES: tuple[str, ...] = ("seeker", "opening")
@@ -94,6 +95,13 @@ CANDIDATE_ONLY: dict[str, frozenset[str]] = {
     "seeker": frozenset(PER_QUERY["opening"]),
     "opening": frozenset(PER_QUERY["seeker"]),
 }
+# Dense dot products take their last bit from how they are computed (BLAS on a block, a loop per
+# pair); stage two always takes them pair by pair, so a pair's score does not depend on whether
+# stage one ran. Every other block feature equals its pair value exactly (sparse products sum
+# their terms in the same order both ways).
+PATH_SENSITIVE: frozenset[str] = frozenset({"history_profile_cos", "employer_profile_cos", "text_cooccurrence"})
+# Features of the seeker alone or of the opening alone.
+ROW_ONLY: frozenset[str] = CANDIDATE_ONLY["seeker"] | CANDIDATE_ONLY["opening"]
 RETRIEVAL_FEATURES: dict[str, tuple[str, ...]] = {
     side: tuple(name for name in FEATURES if name not in PAIR_HISTORY and name not in dropped)
     for side, dropped in PER_QUERY.items()
@@ -124,6 +132,8 @@ class PairModel:
     random_state : seed of the boosting model.
     retrieval_bins : bins per feature of the stage-one scorer (:class:`matcher.retrieval.BinnedAdditive`),
         fitted with each side's ranker on the ranker's scores of the same training pairs.
+    retrieval_min_effect : stage one leaves out features whose effect on its score is below this
+        share of the score's spread (see ``_fit_retriever``).
     """
 
     def __init__(
@@ -136,6 +146,7 @@ class PairModel:
         target: str = "grade",
         random_state: int = 0,
         retrieval_bins: int = 16,
+        retrieval_min_effect: float = 0.03,
     ) -> None:
         self.analyzer = analyzer
         self.l2 = l2
@@ -145,6 +156,7 @@ class PairModel:
         self.target = target
         self.random_state = random_state
         self.retrieval_bins = retrieval_bins
+        self.retrieval_min_effect = retrieval_min_effect
 
     def fit_content(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> PairModel:
         """Fit the text vocabularies and label sets."""
@@ -221,40 +233,101 @@ class PairModel:
         return self
 
     def _fit_retriever(self, side: str, x: np.ndarray) -> None:
-        """Stage one of ``side``: an additive model of the ranker's scores on the training pairs."""
+        """Stage one of ``side``: an additive model of the ranker's scores on the training pairs.
+
+        Features whose effect varies the score by less than ``retrieval_min_effect`` of the
+        score's spread are left out (then refitted without them): they cost a pass over every
+        candidate and hardly move the shortlist. The ranker still uses them in stage two.
+        """
         target = self.score(side, x)
-        columns = [FEATURES.index(name) for name in RETRIEVAL_FEATURES[side]]
-        retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, columns], target)
+        names = list(RETRIEVAL_FEATURES[side])
+        retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, [FEATURES.index(n) for n in names]], target)
+        sample = x[:: max(1, len(x) // 20_000), [FEATURES.index(n) for n in names]]
+        effect = np.array([np.std(retriever.contributions({j: sample[:, j]})) for j in range(len(names))])
+        keep = effect >= self.retrieval_min_effect * np.std(retriever.predict(sample))
+        if not keep.all() and keep.sum() >= 2:
+            names = [n for n, k in zip(names, keep, strict=True) if k]
+            retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, [FEATURES.index(n) for n in names]], target)
+        retriever.feature_names_ = tuple(names)
         retrievers = dict(getattr(self, "retrievers_", {}))
         retrievers[side] = retriever
         self.retrievers_ = retrievers
 
-    def retrieval_scores(self, side: str, view: BlockView, at: pd.Timestamp) -> np.ndarray:
+    def retrieval_scores(
+        self, side: str, view: BlockView, at: pd.Timestamp, found: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
         """Stage-one scores of every (seeker, opening) of a block at one moment: (seekers × openings).
 
         The part that depends on the candidate alone (an opening's age and applications on the
         seeker side) is remembered per moment in the candidates' encoding when the view takes all
-        of its rows, as the Matcher's views of open openings and of all seekers do.
+        of its rows, as the Matcher's views of open openings and of all seekers do. The block
+        features computed on the way are added to ``found`` when given.
         """
         check_is_fitted(self, "retrievers_")
         retriever = self.retrievers_[side]
-        names = RETRIEVAL_FEATURES[side]
+        names = retriever.feature_names_
         at = pd.Timestamp(at)
+        found = {} if found is None else found
 
-        def part(wanted: tuple[str, ...]) -> np.ndarray:
-            found = content_block_features(view, float(at.year), wanted)
-            found.update(self.history_.block_features(view, at, wanted))
-            return retriever.contributions({names.index(name): found[name] for name in wanted})
+        def part(wanted: tuple[str, ...], into: dict[str, np.ndarray]) -> np.ndarray:
+            into.update(self._block(view, at, [name for name in wanted if name not in into]))
+            return retriever.contributions({names.index(name): into[name] for name in wanted})
 
         alone = tuple(name for name in names if name in CANDIDATE_ONLY[side])
         whole = view.o is None if side == "seeker" else view.s is None
         if whole:
             candidates = view.openings if side == "seeker" else view.seekers
             key = ("stage-one", self.history_.token_, id(retriever), side)
-            fixed = remember(candidates, key, at.value, lambda: part(alone))
+            fixed = remember(candidates, key, at.value, lambda: part(alone, {}))
         else:
-            fixed = part(alone)
-        return retriever.intercept_ + part(tuple(name for name in names if name not in alone)) + fixed
+            fixed = part(alone, found)
+        return retriever.intercept_ + part(tuple(name for name in names if name not in alone), found) + fixed
+
+    def _block(self, view: BlockView, at: pd.Timestamp, names: list[str]) -> dict[str, np.ndarray]:
+        found = content_block_features(view, float(at.year), names)
+        found.update(self.history_.block_features(view, at, names))
+        return found
+
+    def rank_block(
+        self, side: str, view: BlockView, at: pd.Timestamp, allowed: np.ndarray, shortlist_size: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Both stages over a block of (seekers × openings) at one moment, ``allowed`` in the same shape.
+
+        Stage one keeps the ``shortlist_size`` best allowed candidates of each query (queries are
+        the seekers on the seeker side, the openings on the other), unless no query has more;
+        ``None`` keeps every allowed pair. Stage two computes every pair feature of the kept pairs
+        (reusing what stage one computed for the block) and scores them with the ranker.
+
+        Returns seeker and opening positions in the view, pair features (FEATURES order) and scores.
+        """
+        at = pd.Timestamp(at)
+        found: dict[str, np.ndarray] = {}
+        per_query = allowed.sum(axis=1 if side == "seeker" else 0)
+        if shortlist_size is None or not hasattr(self, "retrievers_") or not (per_query > shortlist_size).any():
+            si, oi = np.nonzero(allowed)
+        else:
+            scores = self.retrieval_scores(side, view, at, found)
+            if side == "seeker":
+                si, oi = shortlist(scores, allowed, shortlist_size)
+            else:
+                oi, si = shortlist(scores.T, allowed.T, shortlist_size)
+        if len(si) == 0:
+            return si, oi, np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0)
+        # Features of one row only are cheap for the whole block; the rest come pair by pair.
+        found.update(self._block(view, at, [n for n in ROW_ONLY if n not in found]))
+        s = si if view.s is None else view.s[si]
+        o = oi if view.o is None else view.o[oi]
+        missing = [name for name in FEATURES if name not in found or name in PATH_SENSITIVE]
+        pairs: dict[str, np.ndarray] = {}
+        if missing:
+            times = np.full(len(s), at.to_datetime64())
+            pairs.update(content_pair_subset(view.seekers, view.openings, s, o, float(at.year), missing))
+            pairs.update(self.history_.pair_subset(view.seekers, view.openings, s, o, times, missing))
+        shape = view.shape
+        x = np.column_stack(
+            [pairs[name] if name in pairs else np.broadcast_to(found[name], shape)[si, oi] for name in FEATURES]
+        )
+        return si, oi, x, self.score(side, x)
 
     def score(self, side: str, x: np.ndarray) -> np.ndarray:
         """Predicted graded relevance of each pair row (higher is better).

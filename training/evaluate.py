@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from matcher.features import BlockView, Featurizer
 from matcher.matching import APPLIED_EVENTS
 from matcher.ranker import PairModel
-from matcher.retrieval import SHORTLIST, shortlist
+from matcher.retrieval import SHORTLIST
 from training import metrics
 from training.baselines import Recommender, baselines
 from training.queries import Tables, opening_queries, seeker_queries
@@ -186,29 +186,21 @@ def model_scorer(
     ``n_shortlist=None`` scores every allowed pair with the ranker (no stage one).
     """
     seeker_codes, opening_codes = codes
-    n = None if n_shortlist is None or not hasattr(model, "retrievers_") else max(n_shortlist, k)
+    n = None if n_shortlist is None else max(n_shortlist, k)
 
-    def stage_one(rows: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        if n is None or not (mask.sum(axis=1) > n).any():
-            return mask
-        keep = np.zeros_like(mask)
+    def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        # Items are every seeker or opening (rank_queries passes them all), so views take whole encodings.
+        dense = np.full(mask.shape, -np.inf)
         for day in np.unique(days):
             q = np.flatnonzero(days == day)
             if side == "seeker":
-                scores = model.retrieval_scores(side, BlockView(seeker_codes, opening_codes, rows[q], None), day)
+                view = BlockView(seeker_codes, opening_codes, rows[q], None)
+                si, oi, _, found = model.rank_block(side, view, day, mask[q], n)
+                dense[q[si], oi] = found
             else:
-                scores = model.retrieval_scores(side, BlockView(seeker_codes, opening_codes, None, rows[q]), day).T
-            qi, ii = shortlist(scores, mask[q], n)
-            keep[q[qi], ii] = True
-        return keep
-
-    def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        qi, ii = np.nonzero(stage_one(rows, days, mask))
-        s, o = (rows[qi], items[ii]) if side == "seeker" else (items[ii], rows[qi])
-        dense = np.full(mask.shape, -np.inf)
-        if len(qi):
-            x = model.features(seeker_codes, opening_codes, openings, s, o, days[qi])
-            dense[qi, ii] = model.score(side, x)
+                view = BlockView(seeker_codes, opening_codes, None, rows[q])
+                si, oi, _, found = model.rank_block(side, view, day, mask[q].T, n)
+                dense[q[oi], si] = found
         return dense
 
     return score
