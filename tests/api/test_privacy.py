@@ -20,8 +20,9 @@ seeker_rows = st.fixed_dictionaries(
         "row": st.integers(1, 11),  # trade-0 seekers S001..S011: candidates for employer E00's openings
         "marker": st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=8, max_size=8),
         "birth_year": st.integers(1960, 2004),
-        "lat": st.floats(37.535, 37.575).map(lambda v: round(v, 6)),
-        "lon": st.floats(127.01, 127.07).map(lambda v: round(v, 6)),
+        # Six decimals, the last one not zero: a marker no rounded coordinate of a dong centroid can equal.
+        "lat": st.integers(0, 40_000).filter(lambda i: i % 10).map(lambda i: round(37.535 + i / 1e6, 6)),
+        "lon": st.integers(0, 60_000).filter(lambda i: i % 10).map(lambda i: round(127.01 + i / 1e6, 6)),
         "groups": st.lists(st.sampled_from(["youth", "senior", *PRIVATE_GROUPS]), min_size=1, max_size=3, unique=True),
         "gender": st.sampled_from(["F", "M", "X"]),
     }
