@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -10,11 +11,15 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from matcher import bundle
 from matcher.contract import ContractError, Dataset, load_folder
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEFAULT_MODEL_DIR = "models"
 DEMO_DIR = Path("var/demo")
@@ -235,6 +240,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["JOBMATCH_DATABASE_URL"] = args.database_url
     if args.model_dir:
         os.environ["JOBMATCH_MODEL_DIR"] = args.model_dir
+    # uvicorn's own access log would print query strings; the service logs each request itself, redacted.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["jobmatch"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -242,23 +250,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,
+        log_config=log_config,
     )
     return 0
 
 
 DEMO_EXAMPLES = """
-jobmatch demo service: http://{host}:{port}/docs  (OpenAPI, try any request there)
+jobmatch demo service: http://{host}:{port}/docs  (OpenAPI: press "Authorize" and paste a token below)
 
+Demo tokens (new ones each run; the database keeps only their hashes):
+  counselor  {counselor}
+  employer   {employer}   (employer {employer_id})
+  admin      {admin}
+
+  C='Authorization: Bearer {counselor}'
   curl -s http://{host}:{port}/health
-  curl -s 'http://{host}:{port}/seekers/{seeker}/matches?k=5'
-  curl -s 'http://{host}:{port}/openings/{opening}/candidates?k=5'
+  curl -s -H "$C" 'http://{host}:{port}/seekers/{seeker}/matches?k=5'
+  curl -s -H 'Authorization: Bearer {employer}' 'http://{host}:{port}/openings/{opening}/candidates?k=5'
   curl -s -X POST http://{host}:{port}/search -H 'content-type: application/json' \\
        -d '{{"birth_year": 2000, "dong": "성수2가1동", "groups": ["youth"], "skills": ["미싱"]}}'
-  curl -s -X POST http://{host}:{port}/assignments -H 'content-type: application/json' \\
+  curl -s -X POST -H "$C" http://{host}:{port}/assignments -H 'content-type: application/json' \\
        -d '{{"program": "youth_1on1"}}'
 
 Lists are computed for {as_of} (inside the sample year) unless a request gives ?as_of=. Ctrl-C stops.
 """
+
+
+def _demo_tokens(engine: Engine, employer_id: str) -> dict[str, str]:
+    """Fresh counselor, employer and admin tokens for the demo; earlier demo tokens are revoked."""
+    from service import auth, tables
+
+    with engine.begin() as conn:
+        earlier = conn.scalars(tables.tokens.select().with_only_columns(tables.tokens.c.token_id)
+                               .where(tables.tokens.c.label == "demo")).all()  # fmt: skip
+        for token_id in earlier:
+            auth.revoke(conn, token_id)
+        return {
+            "counselor": auth.issue(conn, "counselor", label="demo")[1],
+            "employer": auth.issue(conn, "employer", employer_id=employer_id, label="demo")[1],
+            "admin": auth.issue(conn, "admin", label="demo")[1],
+        }
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -289,14 +321,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if empty:
         _say(f"importing the sample world into {database}")
         import_dataset(engine, data)
-    engine.dispose()
     as_of = data.openings["posted_at"].quantile(0.85).normalize().date()
+    opening = data.openings[data.openings["posted_at"].dt.date <= as_of].iloc[-1]
+    tokens = _demo_tokens(engine, str(opening["employer_id"]))
+    engine.dispose()
     # The demo serves its own database and bundle, whatever the environment says.
     os.environ.update(
         JOBMATCH_DATABASE_URL=url, JOBMATCH_MODEL_DIR=str(model_dir), JOBMATCH_DEFAULT_AS_OF=as_of.isoformat()
     )
     youth = data.seekers[data.seekers["groups"].map(lambda g: "youth" in g)]
-    example = {"seeker": youth["seeker_id"].iloc[0], "opening": data.openings["opening_id"].iloc[-1]}
+    example = {"seeker": youth["seeker_id"].iloc[0], "opening": opening["opening_id"]}
+    example |= {"employer_id": opening["employer_id"], **tokens}
     print(DEMO_EXAMPLES.format(host=args.host, port=args.port, as_of=as_of, **example))
     args.database_url, args.model_dir, args.workers = None, None, 1
     return cmd_serve(args)
