@@ -97,6 +97,24 @@ class Encoded:
     def _parts(self) -> dict[str, object]:
         return {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "cache"}
 
+    def single_column(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a matrix with at most one entry per row: each row's column (the width for an empty row)
+        and value; ``None`` when some row has more. Computed once per encoding."""
+        key = ("single", name)
+        if key not in self.cache:
+            matrix = getattr(self, name)
+            counts = np.diff(matrix.indptr)
+            found = None
+            if counts.max(initial=0) <= 1:
+                column = np.full(matrix.shape[0], matrix.shape[1], dtype=np.intp)
+                value = np.zeros(matrix.shape[0], dtype=matrix.dtype)
+                rows = np.flatnonzero(counts)
+                column[rows] = matrix.indices[matrix.indptr[rows]]
+                value[rows] = matrix.data[matrix.indptr[rows]]
+                found = (column, value)
+            self.cache[key] = found
+        return self.cache[key]
+
     def transposed(self, name: str) -> sp.csr_matrix:
         """``getattr(self, name).T`` as CSR, computed once per encoding (for block products)."""
         key = ("T", name)
@@ -532,6 +550,11 @@ class BlockView:
         """Dense block of products of the named matrices of the two encodings."""
         a = getattr(self.seekers, seeker_matrix)
         left = a if self.s is None else a[self.s]
+        single = self.openings.single_column(opening_matrix) if left.shape[0] <= SMALL_SIDE else None
+        if single is not None:  # each opening has at most one entry (its occupation, family, industry)
+            column, value = (part if self.o is None else part[self.o] for part in single)
+            dense = np.hstack([left.toarray(), np.zeros((left.shape[0], 1), dtype=left.dtype)])
+            return (dense[:, column] * value).astype(np.float32, copy=False)
         if self.o is None:
             right = self.openings.transposed(opening_matrix)
         else:

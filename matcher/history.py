@@ -365,6 +365,15 @@ class History:
             encoded.cache[key] = found
         return found
 
+    def _filled(self, encoded: Encoded, raw: np.ndarray, empty: int, kind: str) -> np.ndarray:
+        """History rows with unknown ids (-1) sent to the ``empty`` row, once per encoding and fit."""
+        key = (self.token_, kind, "filled")
+        found = encoded.cache.get(key)
+        if found is None:
+            found = np.where(raw < 0, empty, raw)
+            encoded.cache[key] = found
+        return found
+
     def _cooccurrence_of(self, seekers: Encoded) -> np.ndarray:
         """``latent @ cooccurrence_`` of every encoded seeker, computed once per encoding and fit."""
         key = (self.token_, "cooccurrence")
@@ -394,9 +403,9 @@ class History:
         raw_opening = self._encoded_rows(openings, self.opening_index_, "opening")
         raw_employer = self._encoded_rows(openings, self.employer_index_, "employer")
         # Unknown ids point at the empty row/key appended at the end of each space.
-        seeker_rows = np.where(raw_seeker < 0, len(self.seeker_index_), raw_seeker)
-        opening_rows = np.where(raw_opening < 0, len(self.opening_index_), raw_opening)
-        employer_rows = np.where(raw_employer < 0, len(self.employer_index_), raw_employer)
+        seeker_rows = self._filled(seekers, raw_seeker, len(self.seeker_index_), "seeker")
+        opening_rows = self._filled(openings, raw_opening, len(self.opening_index_), "opening")
+        employer_rows = self._filled(openings, raw_employer, len(self.employer_index_), "employer")
         numbers = openings.numbers
         block = isinstance(view, BlockView)
 

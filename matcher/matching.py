@@ -50,6 +50,7 @@ class _OpenView:
     mask: np.ndarray
     rows: np.ndarray
     codes: Encoded
+    rules: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ class Matcher:
             day = np.array([as_of.normalize().to_datetime64()])
             mask = eligibility.open_block(day, self._posted, self._last_open)[0] & (self.positions_left(as_of) > 0)
             rows = np.flatnonzero(mask)
-            found = _OpenView(mask, rows, self.opening_codes.take(rows))
+            found = _OpenView(mask, rows, self.opening_codes.take(rows), self._rules(rows))
             if len(self._open_cache) > 16:
                 self._open_cache.clear()
             self._open_cache[as_of] = found
@@ -308,8 +309,8 @@ class Matcher:
         keep = order[within < k]
         ranks = within[within < k] + 1
         reasons = reasons_for(x[keep], self.seekers.iloc[s[keep]], self.openings.iloc[o[keep]], side)
-        seeker_ids = self.seekers["seeker_id"].to_numpy()[s[keep]]
-        opening_ids = self.openings["opening_id"].to_numpy()[o[keep]]
+        seeker_ids = self.seeker_codes.ids[s[keep]]
+        opening_ids = self.opening_codes.ids[o[keep]]
         return [
             Match(int(r), str(si), str(oi), round(float(v), 6), tuple(why))
             for r, si, oi, v, why in zip(ranks, seeker_ids, opening_ids, score[keep], reasons, strict=True)
@@ -331,7 +332,7 @@ class Matcher:
         open_now = self._open_view(as_of)
         local = None if opening_mask is None else np.flatnonzero(opening_mask[open_now.rows])
         candidates = open_now.rows if local is None else open_now.rows[local]
-        rules = self._rules(candidates)
+        rules = open_now.rules if local is None else {name: v[local] for name, v in open_now.rules.items()}
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
         for start in range(0, len(rows), per_chunk):

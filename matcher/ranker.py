@@ -8,13 +8,18 @@ histogram gradient-boosting model fitted on graded outcomes.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.ensemble._hist_gradient_boosting._predictor import _predict_from_raw_data
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 from matcher.features import (
     CONTENT_FEATURES,
+    SMALL_SIDE,
     BlockView,
     Encoded,
     Featurizer,
@@ -100,6 +105,7 @@ CANDIDATE_ONLY: dict[str, frozenset[str]] = {
 # stage one ran. Every other block feature equals its pair value exactly (sparse products sum
 # their terms in the same order both ways).
 PATH_SENSITIVE: frozenset[str] = frozenset({"history_profile_cos", "employer_profile_cos", "text_cooccurrence"})
+COLLABORATIVE: frozenset[str] = frozenset({"cf_opening", "cf_employer", "cf_occupation"})
 # Features of the seeker alone or of the opening alone.
 ROW_ONLY: frozenset[str] = CANDIDATE_ONLY["seeker"] | CANDIDATE_ONLY["opening"]
 RETRIEVAL_FEATURES: dict[str, tuple[str, ...]] = {
@@ -111,6 +117,48 @@ SIDE_COLUMNS: dict[str, np.ndarray] = {
     side: np.array([i for i, name in enumerate(FEATURES) if name not in dropped])
     for side, dropped in QUERY_CONSTANT.items()
 }
+
+
+def _encode_categories(model: object, x: np.ndarray) -> np.ndarray | None:
+    """What the boosting model's own preprocessing makes of ``x`` when it is one ordinal encoder of
+    numeric categories followed by the numeric columns in order (as fitted here); else ``None``."""
+    pre = getattr(model, "_preprocessor", None)
+    if pre is None or len(pre.transformers_) != 3:
+        return None
+    (name_c, encoder, cat), (name_n, _, num), (_, remainder, rest) = pre.transformers_
+    if (name_c, name_n, remainder) != ("encoder", "numerical", "drop") or np.any(rest):
+        return None
+    if encoder.handle_unknown != "use_encoded_value" or not np.isnan(encoder.unknown_value):
+        return None
+    out = np.empty((len(x), int(np.sum(cat)) + int(np.sum(num))), dtype=np.float64)
+    for j, (column, categories) in enumerate(zip(np.flatnonzero(cat), encoder.categories_, strict=True)):
+        values = x[:, column]
+        at = np.clip(np.searchsorted(categories, values), 0, len(categories) - 1)
+        out[:, j] = np.where(categories[at] == values, at, np.nan)
+    out[:, int(np.sum(cat)) :] = x[:, num]
+    return out
+
+
+_BITSETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # boosting model → its known-category bitsets
+
+
+def _sum_trees(model: object, x: np.ndarray, n_threads: int) -> np.ndarray:
+    """Raw predictions of a boosting model on preprocessed rows: its baseline plus each tree's value,
+    added tree by tree as the model's own ``_raw_predict`` does (so the result is bitwise the same),
+    but with the known-category bitsets made once per model instead of once per call."""
+    bitsets = _BITSETS.get(model)
+    if bitsets is None:
+        bitsets = model._bin_mapper.make_known_categories_bitsets()
+        _BITSETS[model] = bitsets
+    known, feature_map = bitsets
+    raw = np.zeros((len(x), model.n_trees_per_iteration_), dtype=model._baseline_prediction.dtype, order="F")
+    raw += model._baseline_prediction
+    out = np.empty(len(x), dtype=raw.dtype)
+    for trees in model._predictors:
+        for k, tree in enumerate(trees):
+            _predict_from_raw_data(tree.nodes, x, tree.raw_left_cat_bitsets, known, feature_map, n_threads, out)
+            raw[:, k] += out
+    return raw
 
 
 def check_is_fitted(model: object, attribute: str) -> None:
@@ -313,8 +361,10 @@ class PairModel:
                 oi, si = shortlist(scores.T, allowed.T, shortlist_size)
         if len(si) == 0:
             return si, oi, np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0)
-        # Features of one row only are cheap for the whole block; the rest come pair by pair.
-        found.update(self._block(view, at, [n for n in ROW_ONLY if n not in found]))
+        # Features of one row only are cheap for the whole block, and so are collaborative scores when
+        # the queries are few (one row of item weights serves every candidate); the rest come pair by pair.
+        cheap = ROW_ONLY | (COLLABORATIVE if min(view.shape) <= SMALL_SIDE else frozenset())
+        found.update(self._block(view, at, [n for n in cheap if n not in found]))
         s = si if view.s is None else view.s[si]
         o = oi if view.o is None else view.o[oi]
         missing = [name for name in FEATURES if name not in found or name in PATH_SENSITIVE]
@@ -341,7 +391,12 @@ class PairModel:
             raise ValueError(f"no ranker fitted for side {side!r}")
         model = self.rankers_[side]
         x = x[:, SIDE_COLUMNS[side]]
-        raw = model._raw_predict(x, n_threads=1 if len(x) < SMALL_BATCH else None)
+        n_threads = 1 if len(x) < SMALL_BATCH else None
+        ready = _encode_categories(model, x)
+        if ready is None:
+            raw = model._raw_predict(x, n_threads=n_threads)
+        else:  # the same sums in the same order, without the per-call preprocessing and dispatch
+            raw = _sum_trees(model, ready, _openmp_effective_n_threads(n_threads))
         if isinstance(model, HistGradientBoostingClassifier):
             return model._loss.predict_proba(raw)[:, 1]
         return model._loss.link.inverse(raw.ravel())
