@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from matcher import bundle
+from matcher.crowding import Exposure
 from matcher.matching import Matcher
 from service import migrate, store
 
@@ -51,6 +52,7 @@ class Live:
         self._problem = "the service has not loaded a model yet"
         self._lock = threading.RLock()
         self._retry = False
+        self.exposure = Exposure()  # openings shown in this process's match lists, for spread=true
 
     # -- loading ----------------------------------------------------------------------------
     def start(self) -> None:

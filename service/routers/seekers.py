@@ -9,7 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import delete, insert, select, update
 
-from matcher import reference
+from matcher import crowding, reference
 from matcher.filters import opening_filter
 from service import access, crud, present, tables
 from service.auth import Counselor, CounselorOrSeeker
@@ -104,6 +104,10 @@ def seeker_matches(
     employment_type: EmploymentType | None = None,
     max_km: Annotated[float | None, Query(gt=0, le=1000)] = None,
     include_applied: bool = False,
+    spread: Annotated[
+        bool,
+        Query(description="keep openings already shown to many seekers (per position left) from crowding the list"),
+    ] = False,
 ) -> dict:
     """Openings for one seeker, best first, each with two to four Korean reasons."""
     _own(actor, seeker_id)
@@ -125,8 +129,14 @@ def seeker_matches(
         origin=(float(seeker["lat"]), float(seeker["lon"])),
     )
     day = as_of or settings.today()
-    found = matcher.matches([seeker_id], pd.Timestamp(day), k=min(k, settings.max_k), opening_mask=mask,
-                            exclude_applied=not include_applied)  # fmt: skip
+    when = pd.Timestamp(day)
+    pool = max(k, min(crowding.POOL_FACTOR * k, 200)) if spread else k
+    found = matcher.matches([seeker_id], when, k=pool, opening_mask=mask, exclude_applied=not include_applied)
+    if spread:
+        rows = matcher.opening_row.get_indexer([m.opening_id for m in found])
+        exposure = live.exposure.counts(matcher.opening_row, when)[rows]
+        found = crowding.spread_matches(found, exposure, matcher.positions_left(when)[rows], k)
+    live.exposure.add([m.opening_id for m in found], when)
     access.record(conn, actor, "GET /seekers/{id}/matches", request.state.request_id, seeker_ids=[seeker_id])
     return {
         "seeker_id": seeker_id,

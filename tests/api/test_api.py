@@ -252,3 +252,17 @@ def test_assignment_refuses_a_pin_that_breaks_a_rule(client: TestClient) -> None
     closed = {"seeker_ids": ["S000"], "opening_ids": ["O011"], "pinned": [["S000", "O011"]], "as_of": AS_OF}
     answer = client.post("/assignments", json=closed)  # O011 is posted long after the as-of date
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "pinned"
+
+
+def test_spread_moves_an_overexposed_opening_down(client: TestClient) -> None:
+    params = {"as_of": AS_OF, "k": 5}
+    plain = client.get("/seekers/S000/matches", params=params).json()["matches"]
+    top = plain[0]["opening_id"]
+    live = client.app.state.live
+    live.exposure.add([top] * 500, pd.Timestamp(AS_OF))  # shown to 500 seekers: far beyond its 3 positions
+    spread = client.get("/seekers/S000/matches", params={**params, "spread": True}).json()["matches"]
+    assert [m["rank"] for m in spread] == list(range(1, len(spread) + 1))
+    ranks = {m["opening_id"]: m["rank"] for m in spread}
+    assert ranks.get(top, 99) > 1, "the overexposed opening no longer leads"
+    again = client.get("/seekers/S000/matches", params=params).json()["matches"]
+    assert again[0]["opening_id"] == top, "without spread the list is ranked by fit alone"

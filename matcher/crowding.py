@@ -1,0 +1,80 @@
+"""Crowding: keep a few popular openings from filling everyone's list (``spread=true`` on match lists).
+
+A list ranked by fit alone shows the same handful of attractive openings to
+most seekers, though each can hire only its positions left. Spreading lowers an
+opening's score by how much it has already been shown: its exposure (how many
+match lists held it in the last ``WINDOW_DAYS`` days) per position still open,
+
+    spread score = score − strength × log(1 + exposure / positions left)
+
+so an opening already shown to 40 seekers for one position sinks, the same
+exposure over 20 positions barely moves it, and an opening nobody has seen yet
+keeps its score. The logarithm keeps the penalty gentle: one more showing
+matters when there were two, hardly when there were fifty. The penalty is on
+the seeker-side score scale (predicted grade, 0 to 4). Exposure is counted by
+the process that serves the lists (:class:`Exposure`).
+
+(A first version penalised recent applications instead; on the sample world
+it moved lists onto the newest openings and raised concentration, so exposure
+in our own lists is what is counted.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+import numpy as np
+import pandas as pd
+
+from matcher.matching import Match
+
+WINDOW_DAYS = 14
+STRENGTH = 0.05  # measured by benchmarks/bench_spread.py: stronger settings cost NDCG without lowering Gini further
+POOL_FACTOR = 5  # rank this many times k by fit, then spread and keep k
+
+
+class Exposure:
+    """How often each opening was shown in match lists, per day, over a sliding window. Thread-safe."""
+
+    def __init__(self, window_days: int = WINDOW_DAYS) -> None:
+        self.window = pd.Timedelta(days=window_days)
+        self._shown: deque[tuple[pd.Timestamp, np.ndarray]] = deque()
+        self._lock = threading.Lock()
+
+    def add(self, opening_ids: list[str] | np.ndarray, day: pd.Timestamp) -> None:
+        with self._lock:
+            self._shown.append((pd.Timestamp(day).normalize(), np.asarray(opening_ids, dtype=object)))
+            while len(self._shown) > 1 and self._shown[0][0] < self._shown[-1][0] - self.window:
+                self._shown.popleft()
+
+    def counts(self, opening_ids: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
+        """Showings of each opening in the window before ``as_of`` (the as-of day included)."""
+        day = pd.Timestamp(as_of).normalize()
+        with self._lock:
+            shown = [ids for when, ids in self._shown if day - self.window < when <= day]
+        if not shown:
+            return np.zeros(len(opening_ids))
+        rows = opening_ids.get_indexer(np.concatenate(shown))
+        return np.bincount(rows[rows >= 0], minlength=len(opening_ids)).astype(float)
+
+
+def spread_scores(scores: np.ndarray, exposure: np.ndarray, positions_left: np.ndarray, strength: float = STRENGTH):
+    """Scores lowered by exposure per position left (vectorised; shapes broadcast)."""
+    crowd = np.asarray(exposure, dtype=float) / np.maximum(np.asarray(positions_left, dtype=float), 1.0)
+    return np.asarray(scores, dtype=float) - strength * np.log1p(crowd)
+
+
+def spread_matches(
+    found: list[Match], exposure: np.ndarray, positions_left: np.ndarray, k: int, strength: float = STRENGTH
+) -> list[Match]:
+    """Re-rank one seeker's matches (ranked by fit, ideally ``POOL_FACTOR × k``; ``exposure`` and
+    ``positions_left`` aligned with them) and keep ``k``, ranks renumbered."""
+    if not found:
+        return []
+    adjusted = spread_scores(np.array([m.score for m in found]), exposure, positions_left, strength)
+    order = np.argsort(-adjusted, kind="stable")[:k]
+    return [
+        Match(rank, found[i].seeker_id, found[i].opening_id, round(float(adjusted[i]), 6), found[i].reasons)
+        for rank, i in enumerate(order, start=1)
+    ]
