@@ -1,0 +1,107 @@
+"""Storage on SQLite and PostgreSQL: migrations match the tables, import/export round trip, CLI commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from matcher.contract import ContractError, Dataset, load_folder
+from service import tables
+from service.db import make_engine
+from service.migrate import upgrade
+from service.pseudonym import pseudonym
+from service.store import export_folder, import_dataset
+from training.cli import main
+
+
+def test_migrations_build_exactly_the_declared_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    upgrade(engine)  # idempotent
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), tables.metadata)
+    assert diff == [], diff
+
+
+def _sorted(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    return frame.sort_values(key).reset_index(drop=True)
+
+
+def test_import_export_round_trip(database_url: str, planted_session: Dataset, tmp_path: Path) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    summary = import_dataset(engine, planted_session)
+    assert (summary.seekers, summary.openings) == (len(planted_session.seekers), len(planted_session.openings))
+    export_folder(engine, tmp_path)
+    back = load_folder(tmp_path)
+    for name, key in (("seekers", ["seeker_id"]), ("openings", ["opening_id"]), ("events", None)):
+        a, b = getattr(planted_session, name), getattr(back, name)
+        key = key or list(a.columns)
+        pd.testing.assert_frame_equal(_sorted(a, key), _sorted(b, key), check_dtype=False)
+    with pytest.raises(ContractError, match="already in the database"):
+        import_dataset(engine, planted_session)
+
+
+def test_cli_import_with_bad_rows_export_and_tokens(
+    database_url: str, planted_session: Dataset, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = tmp_path / "data"
+    export_target = tmp_path / "out"
+    engine = make_engine(database_url)
+    upgrade(engine)
+    import_dataset(engine, Dataset(planted_session.seekers.iloc[:0], planted_session.openings.iloc[:0],
+                                   planted_session.events.iloc[:0]))  # fmt: skip
+    from tests.worlds import planted_world, write_world
+
+    folder.mkdir()
+    write_world(planted_world(), folder)
+    seekers = (folder / "seekers.csv").read_text(encoding="utf-8").splitlines()
+    seekers[1] = seekers[1].replace("일을 오래 했습니다", "주민번호 850505-2345678 입니다")
+    (folder / "seekers.csv").write_text("\n".join(seekers) + "\n", encoding="utf-8")
+    url = ["--database-url", database_url]
+    assert main(["import", "--data", str(folder), *url]) == 2  # strict by default
+    assert main(["import", "--data", str(folder), "--skip-bad-rows", *url]) == 0
+    rejected = (folder / "rejected-seekers.csv").read_text(encoding="utf-8")
+    assert "주민등록번호" in rejected and "2345678" not in rejected
+    with engine.connect() as conn:
+        stored = pd.read_sql_table("seekers", conn)
+    assert len(stored) == len(planted_session.seekers) - 1 and not stored.to_csv().count("2345678")
+    assert main(["export", "--out", str(export_target), *url]) == 0
+    assert load_folder(export_target).seekers.shape[0] == len(stored)
+
+    assert main(["tokens", "add", "--role", "employer", "--employer", "E00", "--label", "t", *url]) == 0
+    printed = capsys.readouterr().out
+    token = re.search(r"jm_[0-9a-f]+\.\S+", printed).group(0)
+    token_id = re.search(r"token_id (\w+)", printed).group(1)
+    with engine.connect() as conn:
+        row = conn.execute(select(tables.tokens)).mappings().one()
+    assert token not in str(dict(row)) and row["employer_id"] == "E00"
+    assert main(["tokens", "add", "--role", "employer", *url]) == 2  # an employer token needs its employer
+    assert main(["tokens", "revoke", token_id, *url]) == 0
+    assert main(["tokens", "revoke", token_id, *url]) == 2
+
+
+def test_pseudonymised_export(database_url: str, planted_session: Dataset, tmp_path: Path) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    import_dataset(engine, planted_session)
+    key = "a-secret-key-for-the-test"
+    export_folder(engine, tmp_path, pseudonymize_with=key)
+    out = load_folder(tmp_path)
+    raw = "".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.csv"))
+    assert key not in raw
+    assert not set(out.seekers["seeker_id"]) & set(planted_session.seekers["seeker_id"])
+    assert pseudonym(key, "seeker", "S000") in set(out.seekers["seeker_id"])
+    assert set(out.events["seeker_id"]) <= set(out.seekers["seeker_id"])  # events still join
+    assert (out.seekers["birth_year"] % 5 == 0).all()
+    assert out.seekers["intro"].isna().all() and "일을 오래 했습니다" not in raw
+    assert len(out.events) == len(planted_session.events)
+    other = tmp_path / "other"
+    export_folder(engine, other, pseudonymize_with="another-key-entirely")
+    assert not set(load_folder(other).seekers["seeker_id"]) & set(out.seekers["seeker_id"])
