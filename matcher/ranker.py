@@ -34,6 +34,7 @@ from matcher.retrieval import BinnedAdditive, shortlist
 FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
 SIDES: tuple[str, ...] = ("seeker", "opening")
 SMALL_BATCH = 20_000  # pair rows scored on one thread (see PairModel.score)
+RETRIEVER_PAIRS = 200_000  # training pairs (a seeded sample) the stage-one scorer is fitted on
 
 # Measures of how active the query itself is are the same for every candidate of
 # a query, so they cannot order its list; left in, they only let the trees
@@ -287,6 +288,8 @@ class PairModel:
         score's spread are left out (then refitted without them): they cost a pass over every
         candidate and hardly move the shortlist. The ranker still uses them in stage two.
         """
+        if len(x) > RETRIEVER_PAIRS:  # a distillation needs no more pairs than this; memory stays bounded
+            x = x[np.sort(np.random.default_rng(self.random_state).choice(len(x), RETRIEVER_PAIRS, replace=False))]
         target = self.score(side, x)
         names = list(RETRIEVAL_FEATURES[side])
         retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, [FEATURES.index(n) for n in names]], target)
