@@ -330,17 +330,20 @@ class Matcher:
         as_of = pd.Timestamp(as_of)
         rows = self._rows(self.seeker_row, seeker_ids, "seeker")
         open_now = self._open_view(as_of)
-        local = None if opening_mask is None else np.flatnonzero(opening_mask[open_now.rows])
-        candidates = open_now.rows if local is None else open_now.rows[local]
-        rules = open_now.rules if local is None else {name: v[local] for name, v in open_now.rules.items()}
+        candidates = open_now.rows
+        # A caller's filter is one more mask on the cached view of the day's open openings: taking a
+        # subset of their encodings would cost more than scoring the few extra pairs it excludes.
+        wanted = None if opening_mask is None else opening_mask[candidates][None, :]
         out: list[Match] = []
         per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
-            ok = eligibility.eligible_block(self.birth_year[block], self.groups[block], rules)
+            ok = eligibility.eligible_block(self.birth_year[block], self.groups[block], open_now.rules)
+            if wanted is not None:
+                ok &= wanted
             if exclude_applied:
                 ok &= ~self._applied_block(block, candidates, as_of)
-            view = BlockView(self.seeker_codes, open_now.codes, block, local)
+            view = BlockView(self.seeker_codes, open_now.codes, block, None)
             out.extend(self._rank("seeker", view, ok, as_of, k, block, candidates))
         return out
 

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from matcher import bundle
@@ -80,27 +80,28 @@ class Live:
         log.info("serving bundle %s at revision %d", snapshot.version, snapshot.revision)
         return snapshot
 
-    def _build(self, loaded: bundle.Loaded) -> Snapshot:
+    def _build(self, loaded: bundle.Loaded, conn: Connection | None = None) -> Snapshot:
         """A matcher over every row; the revision is read first, so rows written meanwhile are applied again later."""
-        with self.engine.connect() as conn:
-            revision = store.latest_revision(conn)
-            seekers, openings = store.load_tables(conn)
-            events, last_event = store.load_events(conn)
+        if conn is None:
+            with self.engine.connect() as own:
+                return self._build(loaded, own)
+        revision = store.latest_revision(conn)
+        seekers, openings = store.load_tables(conn)
+        events, last_event = store.load_events(conn)
         return Snapshot(loaded, Matcher(loaded.model, seekers, openings, events), revision, last_event)
 
-    def _catch_up(self, snapshot: Snapshot) -> Snapshot:
+    def _catch_up(self, snapshot: Snapshot, conn: Connection) -> Snapshot:
         """Apply the changes logged since the snapshot: only the rows they name are read and encoded."""
-        with self.engine.connect() as conn:
-            changes = store.changes_since(conn, snapshot.revision)
-            if changes.empty:
-                return snapshot
-            if (changes["entity"] == "import").any():
-                return self._build(snapshot.loaded)
-            named = changes.groupby("entity")["entity_id"].unique()
-            seeker_ids = list(named.get("seeker", []))
-            opening_ids = list(named.get("opening", [])) + store.opening_ids_of(conn, list(named.get("employer", [])))
-            seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
-            events, last_event = store.load_events(conn, after=snapshot.last_event)
+        changes = store.changes_since(conn, snapshot.revision)
+        if changes.empty:
+            return snapshot
+        if (changes["entity"] == "import").any():
+            return self._build(snapshot.loaded, conn)
+        named = changes.groupby("entity")["entity_id"].unique()
+        seeker_ids = list(named.get("seeker", []))
+        opening_ids = list(named.get("opening", [])) + store.opening_ids_of(conn, list(named.get("employer", [])))
+        seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
+        events, last_event = store.load_events(conn, after=snapshot.last_event)
         matcher = snapshot.matcher
         matcher = matcher.remove_seekers(sorted(set(seeker_ids) - set(seekers["seeker_id"])))
         matcher = matcher.remove_openings(sorted(set(opening_ids) - set(openings["opening_id"])))
@@ -130,16 +131,22 @@ class Live:
             raise NoModel(self._problem)
         return self._snapshot
 
-    def current(self) -> Snapshot:
-        """The snapshot, brought up to the database's newest revision first."""
+    def current(self, conn: Connection | None = None) -> Snapshot:
+        """The snapshot, brought up to the database's newest revision first.
+
+        A request that already holds a connection passes it, so that it never waits
+        for a second one from the pool (many such waits at once would deadlock the pool).
+        """
         snapshot = self.peek()
-        with self.engine.connect() as conn:
-            revision = store.latest_revision(conn)
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.current(own)
+        revision = store.latest_revision(conn)
         if revision == snapshot.revision:
             return snapshot
         with self._lock:
             snapshot = self.peek()
             if snapshot.revision < revision:
-                snapshot = self._catch_up(snapshot)
+                snapshot = self._catch_up(snapshot, conn)
                 self._snapshot = snapshot
         return snapshot

@@ -27,7 +27,11 @@ def wage_text(wage_type: object, amount: object) -> str | None:
     return f"{WAGE_UNIT_KO.get(str(wage_type), '')} {int(amount):,}원".strip()
 
 
-def opening_summary(row: pd.Series) -> OpeningSummary:
+SUMMARY_COLUMNS = ["title", "employer_name", "dong", "wage_type", "wage_amount", "wage_hourly", "hours_per_week",
+                   "program", "deadline"]  # fmt: skip
+
+
+def opening_summary(row: dict) -> OpeningSummary:
     deadline = _value(row["deadline"])
     hourly = _value(row["wage_hourly"])
     hours = _value(row["hours_per_week"])
@@ -44,12 +48,13 @@ def opening_summary(row: pd.Series) -> OpeningSummary:
 
 
 def match_items(found: list[Match], openings: pd.DataFrame, row_of: pd.Index) -> list[MatchItem]:
-    rows = openings.iloc[row_of.get_indexer([m.opening_id for m in found])] if found else openings.iloc[:0]
+    rows = row_of.get_indexer([m.opening_id for m in found])
+    records = openings.iloc[rows][SUMMARY_COLUMNS].to_dict("records")
     return [
         MatchItem(
             rank=m.rank, opening_id=m.opening_id, score=m.score, reasons=list(m.reasons), opening=opening_summary(r)
         )
-        for m, (_, r) in zip(found, rows.iterrows(), strict=True)
+        for m, r in zip(found, records, strict=True)
     ]
 
 

@@ -36,12 +36,12 @@ def _info(live: LiveDep) -> dict:
 
 
 @router.get("/model", response_model=ModelInfo)
-def model(live: LiveDep, actor: AnyRole) -> dict:
+def model(actor: AnyRole, live: LiveDep) -> dict:
     return _info(live)
 
 
 @router.post("/admin/model/reload", response_model=ModelInfo)
-def reload_model(live: LiveDep, actor: Admin) -> dict:
+def reload_model(actor: Admin, live: LiveDep) -> dict:
     """Swap to ``models/CURRENT``; a bundle that fails to load leaves the old one serving (409 with the reason)."""
     try:
         live.reload()
@@ -65,8 +65,8 @@ class AccessEntry(BaseModel):
 
 @router.get("/admin/access-log", response_model=list[AccessEntry])
 def access_log(
-    conn: ReadDep,
     actor: Staff,
+    conn: ReadDep,
     seeker_id: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -90,7 +90,7 @@ class TokenIssued(BaseModel):
 
 
 @router.post("/admin/tokens", status_code=201, response_model=TokenIssued)
-def add_token(body: TokenRequest, conn: WriteDep, actor: Admin) -> dict:
+def add_token(actor: Admin, body: TokenRequest, conn: WriteDep) -> dict:
     try:
         token_id, token = auth.issue(
             conn, body.role, employer_id=body.employer_id, seeker_id=body.seeker_id, label=body.label
@@ -101,6 +101,6 @@ def add_token(body: TokenRequest, conn: WriteDep, actor: Admin) -> dict:
 
 
 @router.delete("/admin/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: str, conn: WriteDep, actor: Admin) -> None:
+def revoke_token(token_id: str, actor: Admin, conn: WriteDep) -> None:
     if not auth.revoke(conn, token_id):
         raise HTTPException(404, f"토큰 '{token_id}'을(를) 찾을 수 없거나 이미 폐기되었습니다.")

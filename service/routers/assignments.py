@@ -24,7 +24,7 @@ def _rows(index: pd.Index, ids: list[str], field: str) -> np.ndarray:
 
 
 @router.post("/assignments", response_model=AssignmentResult)
-def assign(body: AssignmentRequest, live: LiveDep, settings: SettingsDep, actor: Counselor) -> dict:
+def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: SettingsDep) -> dict:
     """Place seekers into the positions left on openings, each seeker at most once, pins kept, exclusions honoured.
 
     Without ``opening_ids``, the openings of ``program`` open on ``as_of``; without

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/employers", tags=["employers"])
 
 
 @router.post("", status_code=201, response_model=EmployerPublic)
-def create_employer(body: EmployerCreate, conn: WriteDep, actor: Counselor) -> dict:
+def create_employer(actor: Counselor, body: EmployerCreate, conn: WriteDep) -> dict:
     if crud.fetch(conn, tables.employers, body.employer_id):
         raise crud.conflict(f"이미 등록된 기업 ID입니다: {body.employer_id}")
     conn.execute(insert(tables.employers).values(**body.model_dump()))
@@ -23,7 +23,7 @@ def create_employer(body: EmployerCreate, conn: WriteDep, actor: Counselor) -> d
 
 
 @router.get("", response_model=Page[EmployerPublic])
-def list_employers(conn: ReadDep, paging: PagingDep, actor: CounselorOrEmployer) -> dict:
+def list_employers(actor: CounselorOrEmployer, conn: ReadDep, paging: PagingDep) -> dict:
     query = select(tables.employers).order_by(tables.employers.c.employer_id)
     if actor.role == "employer":
         query = query.where(tables.employers.c.employer_id == actor.employer_id)
@@ -32,7 +32,7 @@ def list_employers(conn: ReadDep, paging: PagingDep, actor: CounselorOrEmployer)
 
 
 @router.get("/{employer_id}", response_model=EmployerPublic)
-def get_employer(employer_id: str, conn: ReadDep, actor: CounselorOrEmployer) -> dict:
+def get_employer(employer_id: str, actor: CounselorOrEmployer, conn: ReadDep) -> dict:
     row = crud.fetch(conn, tables.employers, employer_id) if actor.sees_employer(employer_id) else None
     if row is None:
         raise crud.not_found("employer", employer_id)
@@ -40,7 +40,7 @@ def get_employer(employer_id: str, conn: ReadDep, actor: CounselorOrEmployer) ->
 
 
 @router.put("/{employer_id}", response_model=EmployerPublic)
-def replace_employer(employer_id: str, body: EmployerFields, conn: WriteDep, actor: CounselorOrEmployer) -> dict:
+def replace_employer(employer_id: str, actor: CounselorOrEmployer, body: EmployerFields, conn: WriteDep) -> dict:
     where = tables.employers.c.employer_id == employer_id
     if (
         not actor.sees_employer(employer_id)
@@ -52,7 +52,7 @@ def replace_employer(employer_id: str, body: EmployerFields, conn: WriteDep, act
 
 
 @router.delete("/{employer_id}", status_code=204)
-def delete_employer(employer_id: str, conn: WriteDep, actor: Counselor) -> Response:
+def delete_employer(employer_id: str, actor: Counselor, conn: WriteDep) -> Response:
     if crud.fetch(conn, tables.employers, employer_id) is None:
         raise crud.not_found("employer", employer_id)
     has = conn.scalar(select(func.count()).where(tables.openings.c.employer_id == employer_id))

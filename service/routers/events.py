@@ -17,7 +17,7 @@ SEEKER_EVENTS = frozenset({"viewed", "applied", "declined"})
 
 
 @router.post("", status_code=201, response_model=EventPublic)
-def record_event(body: EventCreate, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep) -> dict:
     """Record one event; a hire needs a position left and is recorded once per pair."""
     if actor.role == "seeker" and body.event not in SEEKER_EVENTS:
         raise crud.bad_query("event", f"구직자는 {', '.join(sorted(SEEKER_EVENTS))}만 기록할 수 있습니다", "body")
@@ -43,9 +43,9 @@ def record_event(body: EventCreate, conn: WriteDep, actor: CounselorOrSeeker) ->
 
 @router.get("", response_model=Page[EventPublic])
 def list_events(
+    actor: CounselorOrSeeker,
     conn: ReadDep,
     paging: PagingDep,
-    actor: CounselorOrSeeker,
     seeker_id: str | None = None,
     opening_id: str | None = None,
 ) -> dict:

@@ -49,7 +49,7 @@ def _editable(conn: Connection, actor: Actor, opening_id: str) -> dict:
 
 
 @router.post("", status_code=201, response_model=OpeningPublic)
-def create_opening(body: OpeningCreate, conn: WriteDep, actor: CounselorOrEmployer) -> dict:
+def create_opening(actor: CounselorOrEmployer, body: OpeningCreate, conn: WriteDep) -> dict:
     record = body.model_dump()
     name = _employer_name(conn, actor, body.employer_id)
     crud.check_contract("openings", {**record, "employer_name": name})
@@ -61,7 +61,7 @@ def create_opening(body: OpeningCreate, conn: WriteDep, actor: CounselorOrEmploy
 
 
 @router.get("", response_model=Page[OpeningPublic])
-def list_openings(conn: ReadDep, paging: PagingDep, actor: AnyRole, employer_id: str | None = None) -> dict:
+def list_openings(actor: AnyRole, conn: ReadDep, paging: PagingDep, employer_id: str | None = None) -> dict:
     """Openings; an employer sees only its own."""
     query = WITH_EMPLOYER.order_by(tables.openings.c.opening_id)
     if actor.role == "employer":
@@ -75,12 +75,12 @@ def list_openings(conn: ReadDep, paging: PagingDep, actor: AnyRole, employer_id:
 
 
 @router.get("/{opening_id}", response_model=OpeningPublic)
-def get_opening(opening_id: str, conn: ReadDep, actor: AnyRole) -> dict:
+def get_opening(opening_id: str, actor: AnyRole, conn: ReadDep) -> dict:
     return _visible(conn, actor, opening_id)
 
 
 @router.put("/{opening_id}", response_model=OpeningPublic)
-def replace_opening(opening_id: str, body: OpeningFields, conn: WriteDep, actor: CounselorOrEmployer) -> dict:
+def replace_opening(opening_id: str, actor: CounselorOrEmployer, body: OpeningFields, conn: WriteDep) -> dict:
     _editable(conn, actor, opening_id)
     record = {"opening_id": opening_id, **body.model_dump()}
     crud.check_contract("openings", {**record, "employer_name": _employer_name(conn, actor, body.employer_id)})
@@ -90,7 +90,7 @@ def replace_opening(opening_id: str, body: OpeningFields, conn: WriteDep, actor:
 
 
 @router.delete("/{opening_id}", status_code=204)
-def delete_opening(opening_id: str, conn: WriteDep, actor: CounselorOrEmployer) -> Response:
+def delete_opening(opening_id: str, actor: CounselorOrEmployer, conn: WriteDep) -> Response:
     _editable(conn, actor, opening_id)
     history = conn.scalar(select(func.count()).where(tables.events.c.opening_id == opening_id))
     if history:
@@ -105,11 +105,11 @@ def delete_opening(opening_id: str, conn: WriteDep, actor: CounselorOrEmployer) 
 @router.get("/{opening_id}/candidates", response_model=CandidateList)
 def opening_candidates(
     opening_id: str,
+    actor: CounselorOrEmployer,
     request: Request,
     live: LiveDep,
     settings: SettingsDep,
     conn: WriteDep,
-    actor: CounselorOrEmployer,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
 ) -> dict:
@@ -122,7 +122,7 @@ def opening_candidates(
         raise crud.too_many(
             f"오늘 받을 수 있는 후보자 목록 수({settings.employer_candidate_lists_per_day}회)를 넘었습니다."
         )
-    snapshot = live.current()
+    snapshot = live.current(conn)
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
         raise crud.not_found("opening", opening_id)

@@ -25,7 +25,7 @@ def _own(actor: CounselorOrSeeker, seeker_id: str) -> None:
 
 
 @router.post("", status_code=201, response_model=SeekerPublic)
-def create_seeker(body: SeekerCreate, conn: WriteDep, actor: Counselor) -> dict:
+def create_seeker(actor: Counselor, body: SeekerCreate, conn: WriteDep) -> dict:
     record = body.model_dump()
     crud.check_contract("seekers", record)
     if crud.fetch(conn, tables.seekers, body.seeker_id):
@@ -36,14 +36,14 @@ def create_seeker(body: SeekerCreate, conn: WriteDep, actor: Counselor) -> dict:
 
 
 @router.get("", response_model=Page[SeekerPublic])
-def list_seekers(request: Request, conn: WriteDep, paging: PagingDep, actor: Counselor) -> dict:
+def list_seekers(actor: Counselor, request: Request, conn: WriteDep, paging: PagingDep) -> dict:
     rows, total = crud.page(conn, select(tables.seekers).order_by(tables.seekers.c.seeker_id), paging)
     access.record(conn, actor, "GET /seekers", request.state.request_id, seeker_ids=[r["seeker_id"] for r in rows])
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
 
 @router.get("/{seeker_id}", response_model=SeekerPublic)
-def get_seeker(seeker_id: str, request: Request, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn: WriteDep) -> dict:
     _own(actor, seeker_id)
     row = crud.fetch(conn, tables.seekers, seeker_id)
     if row is None:
@@ -53,7 +53,7 @@ def get_seeker(seeker_id: str, request: Request, conn: WriteDep, actor: Counselo
 
 
 @router.put("/{seeker_id}", response_model=SeekerPublic)
-def replace_seeker(seeker_id: str, body: SeekerFields, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+def replace_seeker(seeker_id: str, actor: CounselorOrSeeker, body: SeekerFields, conn: WriteDep) -> dict:
     _own(actor, seeker_id)
     record = {"seeker_id": seeker_id, **body.model_dump()}
     crud.check_contract("seekers", record)
@@ -65,7 +65,7 @@ def replace_seeker(seeker_id: str, body: SeekerFields, conn: WriteDep, actor: Co
 
 
 @router.put("/{seeker_id}/consent", response_model=Consent)
-def set_consent(seeker_id: str, body: Consent, conn: WriteDep, actor: CounselorOrSeeker) -> dict:
+def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, conn: WriteDep) -> dict:
     """Give or withdraw consent to employer viewing; a withdrawal leaves every candidate list at the next request."""
     _own(actor, seeker_id)
     where = tables.seekers.c.seeker_id == seeker_id
@@ -76,7 +76,7 @@ def set_consent(seeker_id: str, body: Consent, conn: WriteDep, actor: CounselorO
 
 
 @router.delete("/{seeker_id}", status_code=204)
-def delete_seeker(seeker_id: str, conn: WriteDep, actor: CounselorOrSeeker) -> Response:
+def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, conn: WriteDep) -> Response:
     """Remove the profile and its events; access-log entries stay, holding the id only."""
     _own(actor, seeker_id)
     conn.execute(delete(tables.events).where(tables.events.c.seeker_id == seeker_id))
@@ -91,11 +91,11 @@ def delete_seeker(seeker_id: str, conn: WriteDep, actor: CounselorOrSeeker) -> R
 @router.get("/{seeker_id}/matches", response_model=MatchList)
 def seeker_matches(
     seeker_id: str,
+    actor: CounselorOrSeeker,
     request: Request,
     live: LiveDep,
     settings: SettingsDep,
     conn: WriteDep,
-    actor: CounselorOrSeeker,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     dong: Annotated[str | None, Query(max_length=100)] = None,
@@ -111,7 +111,7 @@ def seeker_matches(
 ) -> dict:
     """Openings for one seeker, best first, each with two to four Korean reasons."""
     _own(actor, seeker_id)
-    snapshot = live.current()
+    snapshot = live.current(conn)
     matcher = snapshot.matcher
     row = matcher.seeker_row.get_indexer([seeker_id])[0]
     if row < 0:
