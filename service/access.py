@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +16,11 @@ from service.auth import Actor
 CANDIDATE_ROUTE = "GET /openings/{id}/candidates"
 
 
+# SQLite takes one writer at a time and makes the others sleep and retry; within one process, queueing
+# the access-log writes on a lock instead keeps concurrent reads from stalling each other.
+_SQLITE_WRITES = threading.Lock()
+
+
 def record(
     conn: Connection,
     actor: Actor,
@@ -23,13 +30,20 @@ def record(
     seeker_ids: list[str] | tuple[str, ...] = (),
     opening_id: str | None = None,
 ) -> None:
-    """Log who read which seekers (ids only); a list with no seeker still gets one row for its opening."""
+    """Log who read which seekers (ids only) and commit; a list with no seeker still gets one row for its opening.
+
+    ``conn`` is the request's connection; its reads are committed first, so the write holds the lock briefly.
+    """
     now = clock.now()
     base = {"at": now, "token_id": actor.token_id, "role": actor.role, "route": route, "request_id": request_id}
     rows = [{**base, "seeker_id": s, "opening_id": opening_id} for s in seeker_ids]
     if not rows:
         rows = [{**base, "seeker_id": None, "opening_id": opening_id}]
-    conn.execute(insert(tables.access_log), rows)
+    sqlite = conn.dialect.name == "sqlite"
+    conn.commit()
+    with _SQLITE_WRITES if sqlite else contextlib.nullcontext():
+        conn.execute(insert(tables.access_log), rows)
+        conn.commit()
 
 
 def candidate_lists_today(conn: Connection, actor: Actor) -> int:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from service import errors
 from service.config import Settings, get_settings
@@ -39,8 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        live.start()  # migrates the database, loads the bundle; tolerates both being absent
-        yield
+        # Requests run in a pool of threads and the service scales by worker processes; native thread
+        # pools inside numpy/scipy/scikit-learn on top of that would oversubscribe the cores.
+        with threadpool_limits(limits=1):
+            live.start()  # migrates the database, loads the bundle; tolerates both being absent
+            yield
         engine.dispose()
 
     app = FastAPI(

@@ -10,6 +10,7 @@ other instance sharing the database are matchable at once, without retraining.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class Live:
         self._lock = threading.RLock()
         self._retry = False
         self.exposure = Exposure()  # openings shown in this process's match lists, for spread=true
+        # Scoring is many short numpy calls; threads interleaving them wait on the GIL after each one, so
+        # concurrent scorings in one process are slower together than one after another. They take turns.
+        self.scoring = threading.Lock()
 
     # -- loading ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,6 +81,10 @@ class Live:
         with self._lock:
             snapshot = self._build(loaded)
             self._snapshot = snapshot
+        # The matcher's tables hold millions of small objects; a full garbage collection walking them stalls
+        # requests for a few hundred ms. They live as long as the snapshot, so they are left out of collections.
+        gc.collect()
+        gc.freeze()
         log.info("serving bundle %s at revision %d", snapshot.version, snapshot.revision)
         return snapshot
 

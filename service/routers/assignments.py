@@ -60,7 +60,8 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
                 field, f"한 번에 {settings.max_assignment_size}개까지 배정할 수 있습니다 ({len(ids)}개)", "body"
             )
     s_index, o_index = pd.Index(seeker_ids), pd.Index(opening_ids)
-    score = matcher.score_matrix(seeker_ids, opening_ids, when)
+    with live.scoring:
+        score = matcher.score_matrix(seeker_ids, opening_ids, when)
     excluded = np.array(body.excluded, dtype=object).reshape(-1, 2)
     if len(excluded):
         s, o = s_index.get_indexer(excluded[:, 0]), o_index.get_indexer(excluded[:, 1])
@@ -77,7 +78,8 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
         raise crud.bad_query("pinned", f"고정 배정을 지킬 수 없습니다: {exc}", "body") from None
     placed_s = [seeker_ids[i] for i in best.seekers]
     placed_o = [opening_ids[j] for j in best.openings]
-    explained = matcher.explain_pairs(placed_s, placed_o, when)
+    with live.scoring:
+        explained = matcher.explain_pairs(placed_s, placed_o, when)
     placements = [
         {"seeker_id": s, "opening_id": o, "score": round(float(v), 6), "pinned": bool(p), "reasons": list(m.reasons)}
         for s, o, v, p, m in zip(placed_s, placed_o, best.scores, best.pinned, explained, strict=True)

@@ -109,7 +109,7 @@ def opening_candidates(
     request: Request,
     live: LiveDep,
     settings: SettingsDep,
-    conn: WriteDep,
+    conn: ReadDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
 ) -> dict:
@@ -127,7 +127,8 @@ def opening_candidates(
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
         raise crud.not_found("opening", opening_id)
     day = as_of or settings.today()
-    found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
+    with live.scoring:
+        found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
     seeker_ids = [m.seeker_id for m in found]
     access.record(conn, actor, access.CANDIDATE_ROUTE, request.state.request_id, seeker_ids=seeker_ids,
                   opening_id=opening_id)  # fmt: skip

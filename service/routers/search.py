@@ -39,7 +39,8 @@ def search(
     origin = (float(profile["lat"].iloc[0]), float(profile["lon"].iloc[0]))
     mask = opening_filter(matcher.openings, program=program, max_km=max_km, origin=origin)
     day = as_of or settings.today()
-    found = matcher.matches_for_profiles(profile, pd.Timestamp(day), k=k, opening_mask=mask)
+    with live.scoring:
+        found = matcher.matches_for_profiles(profile, pd.Timestamp(day), k=k, opening_mask=mask)
     return {
         "model_version": snapshot.version,
         "as_of": day,

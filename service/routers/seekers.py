@@ -13,7 +13,7 @@ from matcher import crowding, reference
 from matcher.filters import opening_filter
 from service import access, crud, present, tables
 from service.auth import Counselor, CounselorOrSeeker
-from service.deps import LiveDep, PagingDep, SettingsDep, WriteDep
+from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
 from service.schemas import Consent, EmploymentType, MatchList, Page, Program, SeekerCreate, SeekerFields, SeekerPublic
 
 router = APIRouter(prefix="/seekers", tags=["seekers"])
@@ -36,14 +36,14 @@ def create_seeker(actor: Counselor, body: SeekerCreate, conn: WriteDep) -> dict:
 
 
 @router.get("", response_model=Page[SeekerPublic])
-def list_seekers(actor: Counselor, request: Request, conn: WriteDep, paging: PagingDep) -> dict:
+def list_seekers(actor: Counselor, request: Request, conn: ReadDep, paging: PagingDep) -> dict:
     rows, total = crud.page(conn, select(tables.seekers).order_by(tables.seekers.c.seeker_id), paging)
     access.record(conn, actor, "GET /seekers", request.state.request_id, seeker_ids=[r["seeker_id"] for r in rows])
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
 
 @router.get("/{seeker_id}", response_model=SeekerPublic)
-def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn: WriteDep) -> dict:
+def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn: ReadDep) -> dict:
     _own(actor, seeker_id)
     row = crud.fetch(conn, tables.seekers, seeker_id)
     if row is None:
@@ -95,7 +95,7 @@ def seeker_matches(
     request: Request,
     live: LiveDep,
     settings: SettingsDep,
-    conn: WriteDep,
+    conn: ReadDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     dong: Annotated[str | None, Query(max_length=100)] = None,
@@ -131,7 +131,8 @@ def seeker_matches(
     day = as_of or settings.today()
     when = pd.Timestamp(day)
     pool = max(k, min(crowding.POOL_FACTOR * k, 200)) if spread else k
-    found = matcher.matches([seeker_id], when, k=pool, opening_mask=mask, exclude_applied=not include_applied)
+    with live.scoring:
+        found = matcher.matches([seeker_id], when, k=pool, opening_mask=mask, exclude_applied=not include_applied)
     if spread:
         rows = matcher.opening_row.get_indexer([m.opening_id for m in found])
         exposure = live.exposure.counts(matcher.opening_row, when)[rows]
