@@ -119,6 +119,9 @@ class Proxy:
                     s.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the port listening.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         for s in self.sockets:
             with contextlib.suppress(OSError):
