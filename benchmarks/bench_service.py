@@ -38,6 +38,7 @@ import pandas as pd
 
 from matcher import bundle
 from matcher.contract import load_folder, write_table
+from service import auth
 from service.db import make_engine
 from service.migrate import upgrade
 from service.store import import_dataset
@@ -47,6 +48,7 @@ from training.sample import generate
 WRK_SCRIPT = """
 math.randomseed(os.time())
 local ids = {%s}
+wrk.headers["Authorization"] = "Bearer %s"
 request = function()
   return wrk.format("GET", "/seekers/" .. ids[math.random(#ids)] .. "/matches?k=10")
 end
@@ -80,8 +82,9 @@ def build_world(folder: Path, n_openings: int) -> tuple[pd.Timestamp, list[str]]
     return as_of, youth
 
 
-def wrk(url: str, duration: int, connections: int, script: Path | None) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+def wrk(url: str, duration: int, connections: int, script: Path | None, token: str) -> dict[str, float]:
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    command += ["-H", f"Authorization: Bearer {token}"]
     if script is not None:
         command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -124,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--openings", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", default="1,32", help="open connections of each wrk run")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
@@ -144,43 +147,49 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         import_dataset(engine, data, replace=True)
+        with engine.begin() as conn:
+            token = auth.issue(conn, "counselor", label="benchmark")[1]
         engine.dispose()
         env = {
             **os.environ,
             "JOBMATCH_DATABASE_URL": url,
             "JOBMATCH_MODEL_DIR": str(Path(tmp) / "models"),
             "JOBMATCH_DEFAULT_AS_OF": as_of.date().isoformat(),
+            # One client address and one token send everything: the abuse limits would measure themselves.
+            "JOBMATCH_RATE_LIMIT_TOKEN": "10000000/minute",
+            "JOBMATCH_RATE_LIMIT_ADDRESS": "10000000/minute",
         }
         script = Path(tmp) / "matches.lua"
         ids = data.seekers["seeker_id"].sample(500, random_state=0)
-        script.write_text(WRK_SCRIPT % ", ".join(f'"{i}"' for i in ids))
-        print(f"{len(data.openings):,} openings open on {as_of.date()}; wrk, {args.connections} connections, "
+        script.write_text(WRK_SCRIPT % (", ".join(f'"{i}"' for i in ids), token))
+        print(f"{len(data.openings):,} openings open on {as_of.date()}; wrk with {args.connections} connections, "
               f"{args.duration} s each, on {os.cpu_count()} cores; database {url.split(':')[0]}")  # fmt: skip
-        print(f"{'workers':>7} {'endpoint':<34} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8}")
+        print(f"{'workers':>7} {'conns':>5} {'endpoint':<34} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8}")
         for workers in [int(w) for w in args.workers.split(",")]:
             port = free_port()
             process = serve(env, port, workers)
             try:
                 base = f"http://127.0.0.1:{port}"
-                for label, target, lua in (
-                    ("GET /seekers/{id}/matches?k=10", base, script),
-                    ("GET /health (reference)", f"{base}/health", None),
-                ):
-                    wrk(target, 3, args.connections, lua)  # warm-up: every worker builds its matcher
-                    r = wrk(target, args.duration, args.connections, lua)
-                    print(
-                        f"{workers:>7} {label:<34} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f} {r['non_2xx']:>8}"
-                    )
+                wrk(base, 3, 32, script, token)  # warm-up: every worker builds its matcher
+                for connections in [int(c) for c in args.connections.split(",")]:
+                    for label, target, lua in (
+                        ("GET /seekers/{id}/matches?k=10", base, script),
+                        ("GET /health (reference)", f"{base}/health", None),
+                    ):
+                        r = wrk(target, args.duration, connections, lua, token)
+                        figures = f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f} {r['non_2xx']:>8}"
+                        print(f"{workers:>7} {connections:>5} {label:<34} {figures}")
+                auth_header = {"Authorization": f"Bearer {token}"}
                 body = {"seeker_ids": youth, "opening_ids": data.openings["opening_id"].head(200).tolist()}
                 times, answer = [], None
                 for _ in range(5):
                     t0 = time.perf_counter()
-                    answer = httpx.post(f"{base}/assignments", json=body, timeout=300)
+                    answer = httpx.post(f"{base}/assignments", json=body, timeout=300, headers=auth_header)
                     times.append(time.perf_counter() - t0)
                 answer.raise_for_status()
                 a = answer.json()
                 print(
-                    f"{workers:>7} POST /assignments {len(youth)} youth × 200 slots: "
+                    f"{workers:>7} {1:>5} POST /assignments {len(youth)} youth × 200 slots: "
                     f"{np.median(times) * 1000:.0f} ms (median of 5); placed {len(a['placements'])}, "
                     f"total {a['total_score']:.2f} vs greedy {a['greedy_total_score']:.2f} "
                     f"({a['greedy_placed']} placed)"

@@ -6,12 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
 from service import errors
 from service.config import Settings, get_settings
-from service.db import make_engine
+from service.db import REQUEST_THREADS, make_engine
 from service.live import Live
 from service.middleware import Guard
 from service.routers import admin, assignments, employers, events, openings, search, seekers
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Requests run in a pool of threads and the service scales by worker processes; native thread
         # pools inside numpy/scipy/scikit-learn on top of that would oversubscribe the cores.
+        to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         with threadpool_limits(limits=1):
             live.start()  # migrates the database, loads the bundle; tolerates both being absent
             yield

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+
+# Request threads of the service (see service.app). Each holds at most one pooled connection at a time and the
+# pool holds more than there are threads, so a thread never waits for a connection that only a thread stuck
+# behind it could give back (FastAPI releases a request's connection on a pool thread too).
+REQUEST_THREADS = 16
+POOL_SIZE = REQUEST_THREADS + 4
 
 
 def make_engine(url: str) -> Engine:
@@ -17,11 +20,15 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=0, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre_ping: a connection dropped while the server was away is replaced, so the service recovers by itself.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5})
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0, connect_args={"connect_timeout": 5}
+    )
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -30,17 +37,6 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with factory() as session, session.begin():
-        yield session
 
 
 def reachable(engine: Engine) -> bool:
