@@ -18,11 +18,11 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created and the file runs in WAL mode."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        in_file = bool(parsed.database) and parsed.database != ":memory:"
+        pool = {"pool_size": POOL_SIZE, "max_overflow": 0} if in_file else {}  # memory: one shared connection
+        if in_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, pool_size=POOL_SIZE, max_overflow=0, connect_args={"check_same_thread": False, "timeout": 30}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre_ping: a connection dropped while the server was away is replaced, so the service recovers by itself.
