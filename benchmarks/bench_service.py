@@ -102,13 +102,13 @@ def wrk(url: str, duration: int, connections: int, script: Path | None, token: s
     }
 
 
-def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def serve(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
     jobmatch = Path(sys.executable).with_name("jobmatch")
     process = subprocess.Popen(
         [str(jobmatch), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("w"),
         start_new_session=True,
     )
     deadline = time.time() + 300
@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--connections", default="1,32", help="open connections of each wrk run")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--server-log", default=None, help="keep the service's log here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -167,7 +168,7 @@ def main() -> None:
         print(f"{'workers':>7} {'conns':>5} {'endpoint':<34} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8}")
         for workers in [int(w) for w in args.workers.split(",")]:
             port = free_port()
-            process = serve(env, port, workers)
+            process = serve(env, port, workers, Path(args.server_log or f"{tmp}/server-{workers}.log"))
             try:
                 base = f"http://127.0.0.1:{port}"
                 wrk(base, 3, 32, script, token)  # warm-up: every worker builds its matcher
