@@ -94,18 +94,24 @@ def filled_url(database_url: str, planted_session: Dataset) -> str:
     return database_url
 
 
+def settings_for(database_url: str, model_dir: Path, **changes: object) -> Settings:
+    """Test settings: a non-default secret, and limits high enough that only the tests of limits meet them."""
+    values = {
+        "environment": "test",
+        "secret_key": "test-secret-key-0123456789",
+        "database_url": database_url,
+        "model_dir": model_dir,
+        "rate_limit_token": "1000000/minute",
+        "rate_limit_address": "1000000/minute",
+        "rate_limit_anonymous": "1000000/minute",
+        "employer_candidate_lists_per_day": 1000000,
+    }
+    return Settings(**{**values, **changes})
+
+
 @pytest.fixture
 def settings(filled_url: str, model_dir: Path) -> Settings:
-    return Settings(
-        environment="test",
-        secret_key="test-secret-key-0123456789",
-        database_url=filled_url,
-        model_dir=model_dir,
-        rate_limit_token="100000/minute",
-        rate_limit_address="100000/minute",
-        rate_limit_anonymous="100000/minute",
-        employer_candidate_lists_per_day=100000,
-    )
+    return settings_for(filled_url, model_dir)
 
 
 # Who holds a token in the API tests: employer E00 owns openings O000, O003, ...; E10 is another employer.

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from matcher.contract import Dataset
 from service import auth, tables
 from service.app import create_app
-from service.config import Settings
 from service.db import make_engine
 from service.migrate import upgrade
 from service.store import import_dataset
+from tests.api.conftest import settings_for
 
 # Routes whose 200 answer shows a seeker's data: each needs an access-log row with the request's id.
 PROFILE_READS = (
@@ -43,18 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, planted_session: Dataset, m
     import_dataset(engine, planted_session)
     with engine.begin() as conn:
         token = auth.issue(conn, "counselor", label="schemathesis")[1]
-    app = create_app(
-        Settings(
-            environment="test",
-            secret_key="test-secret-key-0123456789",
-            database_url=url,
-            model_dir=model_dir,
-            default_as_of="2025-02-20",
-            rate_limit_token="1000000/minute",
-            rate_limit_address="1000000/minute",
-            rate_limit_anonymous="1000000/minute",
-        )
-    )
+    app = create_app(settings_for(url, model_dir, default_as_of="2025-02-20"))
     with TestClient(app):  # runs the lifespan: the model is loaded into app.state for every later client
         yield {"app": app, "token": token, "engine": engine}
     engine.dispose()
