@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import sys
@@ -234,25 +233,13 @@ def cmd_access_log(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from service.server import run
 
     if args.database_url:
         os.environ["JOBMATCH_DATABASE_URL"] = args.database_url
     if args.model_dir:
         os.environ["JOBMATCH_MODEL_DIR"] = args.model_dir
-    # uvicorn's own access log would print query strings; the service logs each request itself, redacted.
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    log_config["loggers"]["jobmatch"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        access_log=False,
-        log_config=log_config,
-    )
+    run(args.host, args.port, args.workers)
     return 0
 
 
