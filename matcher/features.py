@@ -115,6 +115,15 @@ class Encoded:
             self.cache[key] = found
         return self.cache[key]
 
+    def row_sums(self, name: str) -> np.ndarray:
+        """Sum of each row of a matrix as float32, computed once per encoding."""
+        key = ("row sums", name)
+        found = self.cache.get(key)
+        if found is None:
+            found = np.asarray(getattr(self, name).sum(axis=1), dtype=np.float32).ravel()
+            self.cache[key] = found
+        return found
+
     def transposed(self, name: str) -> sp.csr_matrix:
         """``getattr(self, name).T`` as CSR, computed once per encoding (for block products)."""
         key = ("T", name)
@@ -172,6 +181,25 @@ def _take(value: object, rows: np.ndarray) -> object:
     return value[rows]
 
 
+def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """``matrix[rows]`` for a few rows (the same entries in the same order), without the general
+    fancy-indexing machinery of scipy, whose checks cost more than copying a handful of rows."""
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or len(rows) > SMALL_SIDE or not sp.isspmatrix_csr(matrix):
+        return matrix[rows]
+    rows = np.where(rows < 0, rows + matrix.shape[0], rows)
+    if len(rows) and (rows.min() < 0 or rows.max() >= matrix.shape[0]):
+        return matrix[rows]  # scipy raises the usual IndexError
+    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    lengths = ends - starts
+    indptr = np.zeros(len(rows) + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(lengths, out=indptr[1:])
+    picks = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=matrix.indptr.dtype)
+    return sp.csr_matrix(
+        (matrix.data[picks], matrix.indices[picks], indptr), shape=(len(rows), matrix.shape[1]), copy=False
+    )
+
+
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance in km, vectorised."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -195,10 +223,10 @@ def rowwise_dot(
         return out
     unique_a, inverse_a = np.unique(rows_a, return_inverse=True)
     if len(unique_a) <= FEW_ROWS:  # one seeker against a shortlist of openings
-        return _dot_few(b, rows_b, a[unique_a], inverse_a)
+        return _dot_few(b, rows_b, take_rows(a, unique_a), inverse_a)
     unique_b, inverse_b = np.unique(rows_b, return_inverse=True)
     if len(unique_b) <= FEW_ROWS:  # one opening against a shortlist of seekers
-        return _dot_few(a, rows_a, b[unique_b], inverse_b)
+        return _dot_few(a, rows_a, take_rows(b, unique_b), inverse_b)
     if len(rows_a) < SPARSE_PAIRS * len(unique_a) * len(np.unique(rows_b)):
         # Few pairs among many rows (sampled training pairs): products would compute mostly unused cells.
         return np.asarray(a[rows_a].multiply(b[rows_b]).sum(axis=1), dtype=np.float32).ravel()
@@ -549,7 +577,7 @@ class BlockView:
     def dot(self, seeker_matrix: str, opening_matrix: str) -> np.ndarray:
         """Dense block of products of the named matrices of the two encodings."""
         a = getattr(self.seekers, seeker_matrix)
-        left = a if self.s is None else a[self.s]
+        left = a if self.s is None else take_rows(a, self.s)
         single = self.openings.single_column(opening_matrix) if left.shape[0] <= SMALL_SIDE else None
         if single is not None:  # each opening has at most one entry (its occupation, family, industry)
             column, value = (part if self.o is None else part[self.o] for part in single)
@@ -574,13 +602,13 @@ def _content_columns(view: PairView | BlockView, as_of_year: np.ndarray | float)
         return cache[name]
 
     def required_count():
-        return once("rc", lambda: view.opening(np.asarray(openings.skills.sum(axis=1), dtype=np.float32).ravel()))
+        return once("rc", lambda: view.opening(openings.row_sums("skills")))
 
     def held():
         return once("held", lambda: view.dot("skills", "skills"))
 
     def preferred_count():
-        return view.opening(np.asarray(openings.preferred.sum(axis=1), dtype=np.float32).ravel())
+        return view.opening(openings.row_sums("preferred"))
 
     def distance():
         return once(

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from matcher.domain import EVENT_GRADE
-from matcher.features import BlockView, Encoded, PairView, finite_float32
+from matcher.features import BlockView, Encoded, PairView, finite_float32, take_rows
 
 HISTORY_FEATURES: tuple[str, ...] = (
     "cf_opening",
@@ -126,7 +126,7 @@ class _KeySpace:
         unique, inverse = np.unique(seeker_rows, return_inverse=True)
         for start in range(0, len(unique), chunk):
             block = unique[start : start + chunk]
-            dense = self.interest[block] @ self.weights
+            dense = take_rows(self.interest, block) @ self.weights
             dense = dense.toarray() if sp.issparse(dense) else np.asarray(dense)
             mask = (inverse >= start) & (inverse < start + len(block))
             out[mask] = dense[inverse[mask] - start, key_rows[mask]]
@@ -134,7 +134,7 @@ class _KeySpace:
 
     def block_scores(self, seeker_rows: np.ndarray, key_rows: np.ndarray) -> np.ndarray:
         """interest[s] · weights[:, key] for every seeker row against every key (a dense block)."""
-        interest = self.interest[seeker_rows]
+        interest = take_rows(self.interest, seeker_rows)
         if len(seeker_rows) <= len(key_rows):
             dense = interest @ self.weights
             dense = dense.toarray() if sp.issparse(dense) else np.asarray(dense)
@@ -307,8 +307,16 @@ class History:
         return np.where(known, seeker_rows.astype(np.int64) * len(self.opening_index_) + opening_rows, -1)
 
     def _pair_codes(self, seeker_rows: np.ndarray, opening_rows: np.ndarray) -> np.ndarray:
-        """A small integer per (seeker, opening) pair seen in the events; -1 otherwise."""
-        return self.pair_index_.get_indexer(self._raw_pair_codes(seeker_rows, opening_rows))
+        """A small integer per (seeker, opening) pair seen in the events; -1 otherwise.
+
+        ``pair_index_`` holds sorted distinct codes, so a binary search finds what ``get_indexer`` would.
+        """
+        codes = self._raw_pair_codes(seeker_rows, opening_rows)
+        known = self.pair_index_.to_numpy()
+        at = np.minimum(np.searchsorted(known, codes), max(len(known) - 1, 0))
+        if not len(known):
+            return np.full(codes.shape, -1, dtype=np.intp)
+        return np.where(known[at] == codes, at, -1).astype(np.intp, copy=False)
 
     def _fit_counters(self, events: pd.DataFrame, applied: pd.DataFrame) -> None:
         looked = events[events["event"].isin(("viewed", "recommended"))]

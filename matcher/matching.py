@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher import eligibility
+from matcher import eligibility, explain
 from matcher.explain import reasons_for
 from matcher.features import BlockView, Encoded
 from matcher.ranker import FEATURES, PairModel
@@ -103,11 +103,13 @@ class Matcher:
         self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
         self.groups = self.seeker_codes.numbers["groups"]
         self._consent = self.seekers["consent_employer_view"].fillna(False).astype(bool).to_numpy()
+        self._seeker_fields: tuple | None = None  # what the reasons read, made on first use
 
     def _opening_state(self) -> None:
         self.opening_row = pd.Index(self.openings["opening_id"])
         self._positions = self.openings["positions"].astype(float).fillna(1).to_numpy()
         self._posted, self._last_open = eligibility.opening_days(self.openings)
+        self._opening_fields: tuple | None = None  # what the reasons read, made on first use
 
     def _derive(self, **changes: object) -> Matcher:
         """A new Matcher with some state replaced: what follows from it is recomputed, the rest shared.
@@ -284,6 +286,15 @@ class Matcher:
         return mask
 
     # -- ranking -----------------------------------------------------------------------------
+    def _reasons(self, x: np.ndarray, s: np.ndarray, o: np.ndarray, side: str) -> list[list[str]]:
+        """Reasons for pairs (s[i], o[i]) of table rows, from the fields the rules read (taken once per
+        Matcher as one object array per table) rather than from pandas rows."""
+        if self._seeker_fields is None:
+            self._seeker_fields = explain.record_fields(self.seekers, explain.SEEKER_FIELDS)
+        if self._opening_fields is None:
+            self._opening_fields = explain.record_fields(self.openings, explain.OPENING_FIELDS)
+        return reasons_for(x, explain.records(self._seeker_fields, s), explain.records(self._opening_fields, o), side)
+
     def _rank(
         self,
         side: str,
@@ -308,7 +319,7 @@ class Matcher:
         within = np.arange(len(order)) - starts
         keep = order[within < k]
         ranks = within[within < k] + 1
-        reasons = reasons_for(x[keep], self.seekers.iloc[s[keep]], self.openings.iloc[o[keep]], side)
+        reasons = self._reasons(x[keep], s[keep], o[keep], side)
         seeker_ids = self.seeker_codes.ids[s[keep]]
         opening_ids = self.opening_codes.ids[o[keep]]
         return [
@@ -421,7 +432,7 @@ class Matcher:
             self.seeker_codes, self.opening_codes, self.openings, s, o, np.full(len(s), as_of.to_datetime64())
         )
         score = self.model.score("seeker", x)
-        reasons = reasons_for(x, self.seekers.iloc[s], self.openings.iloc[o], "seeker")
+        reasons = self._reasons(x, s, o, "seeker")
         return [
             Match(1, str(si), str(oi), round(float(v), 6), tuple(why))
             for si, oi, v, why in zip(seeker_ids, opening_ids, score, reasons, strict=True)

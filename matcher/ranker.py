@@ -373,9 +373,10 @@ class PairModel:
         missing = [name for name in FEATURES if name not in found or name in PATH_SENSITIVE]
         pairs: dict[str, np.ndarray] = {}
         if missing:
-            times = np.full(len(s), at.to_datetime64())
+            # Seconds since the epoch as the history takes them, without a pandas conversion per call.
+            seconds = np.full(len(s), at.to_datetime64().astype("datetime64[s]").astype(np.int64))
             pairs.update(content_pair_subset(view.seekers, view.openings, s, o, float(at.year), missing))
-            pairs.update(self.history_.pair_subset(view.seekers, view.openings, s, o, times, missing))
+            pairs.update(self.history_.pair_subset(view.seekers, view.openings, s, o, seconds, missing))
         shape = view.shape
         x = np.column_stack(
             [pairs[name] if name in pairs else np.broadcast_to(found[name], shape)[si, oi] for name in FEATURES]
