@@ -185,7 +185,7 @@ def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
     """``matrix[rows]`` for a few rows (the same entries in the same order), without the general
     fancy-indexing machinery of scipy, whose checks cost more than copying a handful of rows."""
     rows = np.asarray(rows)
-    if rows.ndim != 1 or len(rows) > SMALL_SIDE or not sp.isspmatrix_csr(matrix):
+    if rows.ndim != 1 or rows.dtype.kind not in "iu" or len(rows) > SMALL_SIDE or not sp.isspmatrix_csr(matrix):
         return matrix[rows]
     rows = np.where(rows < 0, rows + matrix.shape[0], rows)
     if len(rows) and (rows.min() < 0 or rows.max() >= matrix.shape[0]):

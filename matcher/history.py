@@ -313,9 +313,9 @@ class History:
         """
         codes = self._raw_pair_codes(seeker_rows, opening_rows)
         known = self.pair_index_.to_numpy()
-        at = np.minimum(np.searchsorted(known, codes), max(len(known) - 1, 0))
         if not len(known):
             return np.full(codes.shape, -1, dtype=np.intp)
+        at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
         return np.where(known[at] == codes, at, -1).astype(np.intp, copy=False)
 
     def _fit_counters(self, events: pd.DataFrame, applied: pd.DataFrame) -> None:
