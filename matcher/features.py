@@ -97,41 +97,39 @@ class Encoded:
     def _parts(self) -> dict[str, object]:
         return {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "cache"}
 
+    def memo(self, key: object, compute: Callable[[], object]) -> object:
+        """``compute()`` once per encoding and ``key``, remembered in :attr:`cache` (a ``None`` result too)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
     def single_column(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
         """For a matrix with at most one entry per row: each row's column (the width for an empty row)
         and value; ``None`` when some row has more. Computed once per encoding."""
-        key = ("single", name)
-        if key not in self.cache:
+
+        def compute() -> tuple[np.ndarray, np.ndarray] | None:
             matrix = getattr(self, name)
             counts = np.diff(matrix.indptr)
-            found = None
-            if counts.max(initial=0) <= 1:
-                column = np.full(matrix.shape[0], matrix.shape[1], dtype=np.intp)
-                value = np.zeros(matrix.shape[0], dtype=matrix.dtype)
-                rows = np.flatnonzero(counts)
-                column[rows] = matrix.indices[matrix.indptr[rows]]
-                value[rows] = matrix.data[matrix.indptr[rows]]
-                found = (column, value)
-            self.cache[key] = found
-        return self.cache[key]
+            if counts.max(initial=0) > 1:
+                return None
+            column = np.full(matrix.shape[0], matrix.shape[1], dtype=np.intp)
+            value = np.zeros(matrix.shape[0], dtype=matrix.dtype)
+            rows = np.flatnonzero(counts)
+            column[rows] = matrix.indices[matrix.indptr[rows]]
+            value[rows] = matrix.data[matrix.indptr[rows]]
+            return column, value
+
+        return self.memo(("single", name), compute)
 
     def row_sums(self, name: str) -> np.ndarray:
         """Sum of each row of a matrix as float32, computed once per encoding."""
-        key = ("row sums", name)
-        found = self.cache.get(key)
-        if found is None:
-            found = np.asarray(getattr(self, name).sum(axis=1), dtype=np.float32).ravel()
-            self.cache[key] = found
-        return found
+        return self.memo(
+            ("row sums", name), lambda: np.asarray(getattr(self, name).sum(axis=1), dtype=np.float32).ravel()
+        )
 
     def transposed(self, name: str) -> sp.csr_matrix:
         """``getattr(self, name).T`` as CSR, computed once per encoding (for block products)."""
-        key = ("T", name)
-        found = self.cache.get(key)
-        if found is None:
-            found = getattr(self, name).T.tocsr()
-            self.cache[key] = found
-        return found
+        return self.memo(("T", name), lambda: getattr(self, name).T.tocsr())
 
 
 SMALL_SIDE = 8  # a block with this few rows on one side is multiplied without BLAS

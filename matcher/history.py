@@ -366,40 +366,25 @@ class History:
 
     def _encoded_rows(self, encoded: Encoded, index: pd.Index, kind: str) -> np.ndarray:
         """History row of each encoded row (-1 if unknown), looked up once per encoding and history."""
-        key = (self.token_, kind)
-        found = encoded.cache.get(key)
-        if found is None:
-            found = index.get_indexer(encoded.employer_ids if kind == "employer" else encoded.ids)
-            encoded.cache[key] = found
-        return found
+        ids = encoded.employer_ids if kind == "employer" else encoded.ids
+        return encoded.memo((self.token_, kind), lambda: index.get_indexer(ids))
 
     def _filled(self, encoded: Encoded, raw: np.ndarray, empty: int, kind: str) -> np.ndarray:
         """History rows with unknown ids (-1) sent to the ``empty`` row, once per encoding and fit."""
-        key = (self.token_, kind, "filled")
-        found = encoded.cache.get(key)
-        if found is None:
-            found = np.where(raw < 0, empty, raw)
-            encoded.cache[key] = found
-        return found
+        return encoded.memo((self.token_, kind, "filled"), lambda: np.where(raw < 0, empty, raw))
 
     def _cooccurrence_of(self, seekers: Encoded) -> np.ndarray:
         """``latent @ cooccurrence_`` of every encoded seeker, computed once per encoding and fit."""
-        key = (self.token_, "cooccurrence")
-        found = seekers.cache.get(key)
-        if found is None:
-            found = seekers.latent @ self.cooccurrence_
-            seekers.cache[key] = found
-        return found
+        return seekers.memo((self.token_, "cooccurrence"), lambda: seekers.latent @ self.cooccurrence_)
 
     def _employer_profiles_of(self, openings: Encoded) -> np.ndarray:
         """The profile of each encoded opening's employer (rows of ``employer_profile_``), once per encoding."""
-        key = (self.token_, "employer_profiles")
-        found = openings.cache.get(key)
-        if found is None:
+
+        def compute() -> np.ndarray:
             rows = self._encoded_rows(openings, self.employer_index_, "employer")
-            found = self.employer_profile_[np.where(rows < 0, len(self.employer_index_), rows)]
-            openings.cache[key] = found
-        return found
+            return self.employer_profile_[np.where(rows < 0, len(self.employer_index_), rows)]
+
+        return openings.memo((self.token_, "employer_profiles"), compute)
 
     def _columns(self, view: PairView | BlockView, at: np.ndarray | int) -> dict[str, Callable[[], object]]:
         """Each history feature as a function of a view (pairs or blocks), so both share one definition.
