@@ -24,9 +24,6 @@ class Settings(BaseSettings):
     secret_key: str = Field(DEFAULT_SECRET, min_length=16)
     database_url: str = DEFAULT_DATABASE_URL
     model_dir: Path = Path("models")
-    default_page_size: int = Field(50, ge=1)
-    max_page_size: int = Field(200, ge=1)
-    max_k: int = Field(100, ge=1)
     # Above this many seekers or openings an assignment request is refused (the slot matrix grows as their product).
     max_assignment_size: int = Field(2000, ge=1)
     # The day match lists are computed for when a request names none; empty means today. The demo sets it

@@ -45,8 +45,7 @@ class Guard:
         self.per_address = parse(settings.rate_limit_address)
         self.anonymous = parse(settings.rate_limit_anonymous)
 
-    def _limited(self, scope: dict) -> bool:
-        headers = dict(scope.get("headers") or [])
+    def _limited(self, scope: dict, headers: dict[bytes, bytes]) -> bool:
         address = (scope.get("client") or ("unknown", 0))[0]
         if not self.limiter.hit(self.per_address, "address", address):
             return True
@@ -74,10 +73,11 @@ class Guard:
             await send(message)
 
         try:
-            if self._limited(scope):
+            headers = dict(scope.get("headers") or [])
+            if self._limited(scope, headers):
                 await _reply(sending, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", [(b"retry-after", b"60")])
                 return
-            declared = dict(scope.get("headers") or []).get(b"content-length")
+            declared = headers.get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
                 await _reply(sending, 413, f"요청 본문이 너무 큽니다 (최대 {self.settings.max_body_bytes:,} 바이트).")
                 return

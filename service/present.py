@@ -7,7 +7,6 @@ from datetime import date
 
 import pandas as pd
 
-from matcher.domain import SENSITIVE_GROUPS
 from matcher.matching import Match
 from service.schemas import CandidateItem, MatchItem, OpeningSummary, SeekerForEmployer
 
@@ -92,4 +91,4 @@ def candidate_items(found: list[Match], seekers: pd.DataFrame, row_of: pd.Index,
     ]
 
 
-__all__ = ["SENSITIVE_GROUPS", "candidate_items", "match_items", "opening_summary", "profile_for_employer"]
+__all__ = ["candidate_items", "match_items", "opening_summary", "profile_for_employer"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from matcher.contract import FILES, ContractError, Dataset, parse_records, write_table
+from matcher.contract import ContractError, Dataset, Problem, parse_records, write_table
 from service import tables
 from service.pseudonym import pseudonymize
 
@@ -85,8 +85,6 @@ def _refuse_existing(conn: Connection, column, ids: pd.Series, label: str) -> No
     for start in range(0, len(values), 1000):
         present |= set(conn.scalars(select(column).where(column.in_(values[start : start + 1000]))))
     if present:
-        from matcher.contract import Problem
-
         shown = sorted(present)
         raise ContractError(
             [Problem(label, 0, column.name, f"id already in the database: {v!r}") for v in shown],
@@ -165,4 +163,4 @@ def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | N
     return ImportSummary(len(seekers), len(openings), int(employers or 0), len(events))
 
 
-__all__ = ["FILES", "ImportSummary", "export_folder", "import_dataset", "load_events", "load_tables"]
+__all__ = ["ImportSummary", "export_folder", "import_dataset", "load_events", "load_tables"]
