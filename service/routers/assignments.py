@@ -34,12 +34,11 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
     matcher = snapshot.matcher
     day = body.as_of or settings.today()
     when = pd.Timestamp(day)
-    open_now = matcher.open_mask(when)
     if body.opening_ids is not None:
         opening_ids = list(dict.fromkeys(body.opening_ids))
         _rows(matcher.opening_row, opening_ids, "opening_ids")
     else:
-        chosen = open_now.copy()
+        chosen = matcher.open_mask(when).copy()
         if body.program is not None:
             chosen &= (matcher.openings["program"] == body.program).to_numpy()
         opening_ids = matcher.openings["opening_id"][chosen].tolist()
@@ -52,8 +51,9 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
     # A pinned pair is placed even when the lists were left to the defaults.
     _rows(matcher.seeker_row, list(pinned[:, 0]), "pinned")
     _rows(matcher.opening_row, list(pinned[:, 1]), "pinned")
-    seeker_ids += [s for s in dict.fromkeys(pinned[:, 0]) if s not in set(seeker_ids)]
-    opening_ids += [o for o in dict.fromkeys(pinned[:, 1]) if o not in set(opening_ids)]
+    listed_s, listed_o = set(seeker_ids), set(opening_ids)
+    seeker_ids += [s for s in dict.fromkeys(pinned[:, 0]) if s not in listed_s]
+    opening_ids += [o for o in dict.fromkeys(pinned[:, 1]) if o not in listed_o]
     for field, ids in (("seeker_ids", seeker_ids), ("opening_ids", opening_ids)):
         if len(ids) > settings.max_assignment_size:
             raise crud.bad_query(
