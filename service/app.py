@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from service import errors
 from service.config import Settings, get_settings
-from service.db import REQUEST_THREADS, make_engine
+from service.db import POOL_SIZE, REQUEST_THREADS, make_engine
 from service.live import Live
 from service.middleware import Guard
 from service.routers import admin, assignments, employers, events, openings, search, seekers
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.live = live
     errors.install(app)
-    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings, admitted=POOL_SIZE)
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)
     return app

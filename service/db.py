@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-# Request threads of the service (see service.app). Each holds at most one pooled connection at a time and the
-# pool holds more than there are threads, so a thread never waits for a connection that only a thread stuck
-# behind it could give back (FastAPI releases a request's connection on a pool thread too).
+# Request threads of the service (see service.app). A request holds at most one pooled connection at a time, and
+# no more requests than there are connections are inside the app at once (service.middleware.Guard), so no request
+# ever waits for a connection: a request may hold its connection while it waits for a thread.
 REQUEST_THREADS = 16
 POOL_SIZE = REQUEST_THREADS + 4
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -35,11 +36,18 @@ class Guard:
 
     Limits are kept in this process's memory: with several instances, each
     enforces them on its own share of the traffic.
+
+    At most ``admitted`` requests are inside the application at once; the others wait here, holding nothing.
+    A request holds one pooled connection at a time, but may hold it while it waits for a thread (a dependency
+    takes it, the route runs later on another thread). With more requests inside than connections, every
+    thread could block in the pool behind requests that need a thread to give theirs back: nothing moved until
+    the pool's 30 s timeout. Admitting no more requests than there are connections makes that wait impossible.
     """
 
-    def __init__(self, app, settings: Settings) -> None:
+    def __init__(self, app, settings: Settings, admitted: int) -> None:
         self.app = app
         self.settings = settings
+        self.admission = asyncio.Semaphore(admitted)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.per_token = parse(settings.rate_limit_token)
         self.per_address = parse(settings.rate_limit_address)
@@ -81,7 +89,8 @@ class Guard:
             if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
                 await _reply(sending, 413, f"요청 본문이 너무 큽니다 (최대 {self.settings.max_body_bytes:,} 바이트).")
                 return
-            await self.app(scope, self._capped(receive), sending)
+            async with self.admission:
+                await self.app(scope, self._capped(receive), sending)
         finally:
             # The path may carry an id or a filter value; anything shaped like a registration number is cut out.
             path = redact(scope.get("path", ""))

@@ -1,11 +1,21 @@
-"""The shared listening socket of several workers is marked TCP, so asyncio turns Nagle off on each connection."""
+"""Serving for real: the workers' shared socket is marked TCP (Nagle off on each connection), and many
+concurrent requests never starve the connection pool."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
+import uvicorn
+
+from service.app import create_app
 from service.server import TcpConfig
+from tests.api.conftest import AS_OF
 
 
 def test_shared_socket_is_tcp_and_connections_get_nodelay() -> None:
@@ -35,3 +45,48 @@ def test_shared_socket_is_tcp_and_connections_get_nodelay() -> None:
         assert seen.get("nodelay") == 1
     finally:
         listener.close()
+
+
+def _serving(app) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """The app under a real uvicorn in a thread (the test client runs one request at a time)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    return server, thread, port
+
+
+def test_more_concurrent_requests_than_pooled_connections_never_stall(settings, tokens: dict[str, str]) -> None:
+    """Requests beyond the pool's size wait outside the app; none waits the pool's 30 s timeout inside it.
+
+    Before: each request took its pooled connection in a dependency and then waited for a thread to run the
+    route, so with more requests in flight than connections, every thread could end up blocked in the pool
+    behind requests that needed a thread to give their connection back (QueuePool timeout, 500s).
+    """
+    server, thread, port = _serving(create_app(settings))
+    counselor = {"Authorization": f"Bearer {tokens['counselor']}"}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=counselor, timeout=60) as client:
+
+            def one(i: int) -> tuple[int, float]:
+                started = time.perf_counter()
+                path = f"/seekers/S{i % 6}{i % 12:02d}/matches" if i % 4 else "/health"
+                code = client.get(path, params={"as_of": AS_OF}).status_code
+                return code, time.perf_counter() - started
+
+            with ThreadPoolExecutor(64) as pool:
+                answers = list(pool.map(one, range(640)))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    codes = Counter(code for code, _ in answers)
+    slowest = max(seconds for _, seconds in answers)
+    assert codes == Counter({200: 640}), codes
+    assert slowest < 20, f"a request took {slowest:.1f} s"
