@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
 from service import errors
+from service.cache import TokenCache
 from service.config import Settings, get_settings
 from service.db import POOL_SIZE, REQUEST_THREADS, make_engine
 from service.live import Live
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secret()
     engine = make_engine(settings.database_url)
-    live = Live(engine, settings.model_dir)
+    live = Live(engine, settings.model_dir, settings.match_cache_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live
+    app.state.tokens = TokenCache(settings.token_cache_seconds)
     errors.install(app)
     app.add_middleware(Guard, settings=settings, admitted=POOL_SIZE)
     for module in (admin, seekers, openings, employers, events, search, assignments):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -101,30 +102,42 @@ BEARER = HTTPBearer(auto_error=False, description="a token from `jobmatch tokens
 
 
 def lookup(conn: Connection, token: str) -> Actor | None:
-    row = (
-        conn.execute(
-            select(tables.tokens).where(
-                tables.tokens.c.token_hash == hash_token(token), tables.tokens.c.revoked_at.is_(None)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    """The holder of a valid (issued, not revoked) token, from the database."""
+    return _lookup_hash(conn, hash_token(token))
+
+
+def _lookup_hash(conn: Connection, token_hash: str) -> Actor | None:
+    query = select(tables.tokens).where(tables.tokens.c.token_hash == token_hash, tables.tokens.c.revoked_at.is_(None))
+    row = conn.execute(query).mappings().first()
     if row is None:
         return None
     return Actor(row["role"], row["token_id"], row["employer_id"], row["seeker_id"])
 
 
-def current_actor(
+def _lookup_on(engine: Engine, token_hash: str) -> Actor | None:
+    with engine.connect() as conn:
+        return _lookup_hash(conn, token_hash)
+
+
+async def current_actor(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Actor:
-    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token."""
+    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token.
+
+    A token seen in the last few seconds is answered from this process's cache (see
+    :class:`service.cache.TokenCache` for how revocations reach it); the database is read on a thread.
+    """
     actor = None
     if credentials is not None:
-        with engine.connect() as conn:
-            actor = lookup(conn, credentials.credentials)
+        tokens = request.app.state.tokens
+        token_hash = hash_token(credentials.credentials)
+        actor = tokens.get(token_hash)
+        if actor is None:
+            actor = await run_in_threadpool(_lookup_on, engine, token_hash)
+            if actor is not None:
+                tokens.put(token_hash, actor)
     if actor is None:
         raise HTTPException(
             401,
@@ -138,7 +151,7 @@ def current_actor(
 def allow(*roles: str):
     """A dependency admitting only ``roles``; others get 403 whatever the id (nothing about ids is revealed)."""
 
-    def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if actor.role not in roles:
             raise HTTPException(403, f"이 기능은 {', '.join(roles)} 역할만 쓸 수 있습니다 (role {actor.role}).")
         return actor

@@ -15,15 +15,16 @@ from service.live import Live
 MAX_PAGE_SIZE = 200
 
 
-def get_settings(request: Request) -> Settings:
+# The trivial dependencies are coroutines: a plain function would cost each request a hop to a worker thread.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_live(request: Request) -> Live:
+async def get_live(request: Request) -> Live:
     return request.app.state.live
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -44,7 +45,7 @@ class Paging:
     limit: int
 
 
-def paging(
+async def paging(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size, at most {MAX_PAGE_SIZE}")] = 50,
 ) -> Paging:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -23,6 +23,7 @@ from matcher import bundle
 from matcher.crowding import Exposure
 from matcher.matching import Matcher
 from service import migrate, store
+from service.cache import ListCache
 
 log = logging.getLogger("jobmatch.service")
 
@@ -37,6 +38,8 @@ class Snapshot:
     matcher: Matcher
     revision: int  # the newest change the matcher has applied
     last_event: int  # the newest event id it knows
+    # Ranked lists computed on this snapshot; the next snapshot starts with an empty one.
+    lists: ListCache = field(default_factory=lambda: ListCache(0), compare=False, repr=False)
 
     @property
     def version(self) -> str:
@@ -46,9 +49,10 @@ class Snapshot:
 class Live:
     """Holds the current :class:`Snapshot`; thread-safe."""
 
-    def __init__(self, engine: Engine, model_dir: Path) -> None:
+    def __init__(self, engine: Engine, model_dir: Path, list_cache_size: int = 0) -> None:
         self.engine = engine
         self.model_dir = Path(model_dir)
+        self.list_cache_size = list_cache_size
         self._snapshot: Snapshot | None = None
         self._problem = "the service has not loaded a model yet"
         self._lock = threading.RLock()
@@ -96,7 +100,8 @@ class Live:
         revision = store.latest_revision(conn)
         seekers, openings = store.load_tables(conn)
         events, last_event = store.load_events(conn)
-        return Snapshot(loaded, Matcher(loaded.model, seekers, openings, events), revision, last_event)
+        matcher = Matcher(loaded.model, seekers, openings, events)
+        return Snapshot(loaded, matcher, revision, last_event, ListCache(self.list_cache_size))
 
     def _catch_up(self, snapshot: Snapshot, conn: Connection) -> Snapshot:
         """Apply the changes logged since the snapshot: only the rows they name are read and encoded."""
@@ -118,7 +123,8 @@ class Live:
         if len(openings):
             matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
-        return Snapshot(snapshot.loaded, matcher, int(changes["revision"].max()), last_event)
+        revision = int(changes["revision"].max())
+        return Snapshot(snapshot.loaded, matcher, revision, last_event, ListCache(self.list_cache_size))
 
     # -- serving ----------------------------------------------------------------------------
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from matcher.bundle import BundleError
@@ -101,6 +101,7 @@ def add_token(actor: Admin, body: TokenRequest, conn: WriteDep) -> dict:
 
 
 @router.delete("/admin/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: str, actor: Admin, conn: WriteDep) -> None:
+def revoke_token(token_id: str, actor: Admin, request: Request, conn: WriteDep) -> None:
+    request.app.state.tokens.forget(token_id=token_id)  # refused by this process at once, cached or not
     if not auth.revoke(conn, token_id):
         raise HTTPException(404, f"토큰 '{token_id}'을(를) 찾을 수 없거나 이미 폐기되었습니다.")

@@ -11,7 +11,9 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from service import access, crud, present, tables
 from service.auth import Actor, AnyRole, CounselorOrEmployer
+from service.cache import Ranked
 from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
+from service.live import Live, Snapshot
 from service.schemas import CandidateList, OpeningCreate, OpeningFields, OpeningPublic, Page
 
 router = APIRouter(prefix="/openings", tags=["openings"])
@@ -112,8 +114,10 @@ def opening_candidates(
     conn: ReadDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
-) -> dict:
+) -> Response:
     """Consenting, eligible seekers for one opening, best first, in the profile an employer may see."""
+    # A list is kept on the snapshot it was ranked on (X-Match-Cache); ownership, the employer's daily cap and
+    # the access log are checked and written on every request.
     _editable(conn, actor, opening_id)
     if (
         actor.role == "employer"
@@ -123,17 +127,27 @@ def opening_candidates(
             f"오늘 받을 수 있는 후보자 목록 수({settings.employer_candidate_lists_per_day}회)를 넘었습니다."
         )
     snapshot = live.current(conn)
+    day = as_of or settings.today()
+    key = ("candidates", opening_id, day, k)
+    ranked = snapshot.lists.get(key)
+    state = "hit" if ranked is not None else "miss"
+    if ranked is None:
+        ranked = _rank_candidates(live, snapshot, opening_id, day, k)
+        snapshot.lists.put(key, ranked)
+    access.record(conn, actor, access.CANDIDATE_ROUTE, request.state.request_id, seeker_ids=ranked.ids,
+                  opening_id=opening_id)  # fmt: skip
+    return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
+
+
+def _rank_candidates(live: Live, snapshot: Snapshot, opening_id: str, day: date, k: int) -> Ranked:
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
         raise crud.not_found("opening", opening_id)
-    day = as_of or settings.today()
     with live.scoring:
         found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
-    seeker_ids = [m.seeker_id for m in found]
-    access.record(conn, actor, access.CANDIDATE_ROUTE, request.state.request_id, seeker_ids=seeker_ids,
-                  opening_id=opening_id)  # fmt: skip
-    return {
-        "opening_id": opening_id,
-        "model_version": snapshot.version,
-        "candidates": present.candidate_items(found, matcher.seekers, matcher.seeker_row, day),
-    }
+    body = CandidateList(
+        opening_id=opening_id,
+        model_version=snapshot.version,
+        candidates=present.candidate_items(found, matcher.seekers, matcher.seeker_row, day),
+    )
+    return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.seeker_id for m in found))

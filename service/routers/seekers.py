@@ -13,7 +13,9 @@ from matcher import crowding, reference
 from matcher.filters import opening_filter
 from service import access, crud, present, tables
 from service.auth import Counselor, CounselorOrSeeker
-from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
+from service.cache import Ranked
+from service.deps import EngineDep, LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
+from service.live import Live, Snapshot
 from service.schemas import Consent, EmploymentType, MatchList, Page, Program, SeekerCreate, SeekerFields, SeekerPublic
 
 router = APIRouter(prefix="/seekers", tags=["seekers"])
@@ -76,9 +78,10 @@ def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, conn: W
 
 
 @router.delete("/{seeker_id}", status_code=204)
-def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, conn: WriteDep) -> Response:
+def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn: WriteDep) -> Response:
     """Remove the profile and its events; access-log entries stay, holding the id only."""
     _own(actor, seeker_id)
+    request.app.state.tokens.forget(seeker_id=seeker_id)  # its tokens go with it
     conn.execute(delete(tables.events).where(tables.events.c.seeker_id == seeker_id))
     conn.execute(delete(tables.tokens).where(tables.tokens.c.seeker_id == seeker_id))
     done = conn.execute(delete(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id))
@@ -95,7 +98,7 @@ def seeker_matches(
     request: Request,
     live: LiveDep,
     settings: SettingsDep,
-    conn: ReadDep,
+    engine: EngineDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     dong: Annotated[str | None, Query(max_length=100)] = None,
@@ -108,28 +111,53 @@ def seeker_matches(
         bool,
         Query(description="keep openings already shown to many seekers (per position left) from crowding the list"),
     ] = False,
-) -> dict:
+) -> Response:
     """Openings for one seeker, best first, each with two to four Korean reasons."""
+    # (Not in the docstring, which is the published description.) Lists without spread are kept on the snapshot
+    # they were ranked on (X-Match-Cache: hit or miss); a spread list depends on what was shown before and is
+    # ranked every time (bypass). Either way the caller is checked and the read logged on every request. The
+    # body is answered as serialized once: the response model documents it, it is not validated again.
     _own(actor, seeker_id)
-    snapshot = live.current(conn)
+    day = as_of or settings.today()
+    when = pd.Timestamp(day)
+    # The connection is taken here, on the route's thread, not in a dependency: no extra thread hops.
+    with engine.connect() as conn:
+        snapshot = live.current(conn)
+        key = ("matches", seeker_id, day, k, dong, program, industry, employment_type, max_km, include_applied)
+        ranked = None if spread else snapshot.lists.get(key)
+        state = "bypass" if spread else "hit" if ranked is not None else "miss"
+        if ranked is None:
+            ranked = _rank_matches(
+                live, snapshot, seeker_id, when, k, spread, include_applied,
+                dong=dong, program=program, industry=industry, employment_type=employment_type, max_km=max_km,
+            )  # fmt: skip
+            if not spread:
+                snapshot.lists.put(key, ranked)
+        live.exposure.add(ranked.ids, when)
+        access.record(conn, actor, "GET /seekers/{id}/matches", request.state.request_id, seeker_ids=[seeker_id])
+    return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
+
+
+def _rank_matches(
+    live: Live,
+    snapshot: Snapshot,
+    seeker_id: str,
+    when: pd.Timestamp,
+    k: int,
+    spread: bool,
+    include_applied: bool,
+    **filters: object,
+) -> Ranked:
+    """Rank one seeker's openings on ``snapshot`` (404 for an unknown seeker, 422 for an unknown dong)."""
     matcher = snapshot.matcher
     row = matcher.seeker_row.get_indexer([seeker_id])[0]
     if row < 0:
         raise crud.not_found("seeker", seeker_id)
+    dong = filters["dong"]
     if dong is not None and dong not in reference.dongs().index:
         raise crud.bad_query("dong", f"성동구 행정동이 아닙니다 (known: {', '.join(reference.dongs().index)})")
     seeker = matcher.seekers.iloc[row]
-    mask = opening_filter(
-        matcher.openings,
-        dong=dong,
-        program=program,
-        industry=industry,
-        employment_type=employment_type,
-        max_km=max_km,
-        origin=(float(seeker["lat"]), float(seeker["lon"])),
-    )
-    day = as_of or settings.today()
-    when = pd.Timestamp(day)
+    mask = opening_filter(matcher.openings, origin=(float(seeker["lat"]), float(seeker["lon"])), **filters)
     pool = max(k, min(crowding.POOL_FACTOR * k, 200)) if spread else k
     with live.scoring:
         found = matcher.matches([seeker_id], when, k=pool, opening_mask=mask, exclude_applied=not include_applied)
@@ -137,11 +165,10 @@ def seeker_matches(
         rows = matcher.opening_row.get_indexer([m.opening_id for m in found])
         exposure = live.exposure.counts(matcher.opening_row, when)[rows]
         found = crowding.spread_matches(found, exposure, matcher.positions_left(when)[rows], k)
-    live.exposure.add([m.opening_id for m in found], when)
-    access.record(conn, actor, "GET /seekers/{id}/matches", request.state.request_id, seeker_ids=[seeker_id])
-    return {
-        "seeker_id": seeker_id,
-        "model_version": snapshot.version,
-        "as_of": day,
-        "matches": present.match_items(found, matcher.openings, matcher.opening_row),
-    }
+    body = MatchList(
+        seeker_id=seeker_id,
+        model_version=snapshot.version,
+        as_of=when.date(),
+        matches=present.match_items(found, matcher.openings, matcher.opening_row),
+    )
+    return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.opening_id for m in found))

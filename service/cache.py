@@ -1,0 +1,118 @@
+"""Small in-process caches of the serving path: ranked lists per snapshot, and callers per token."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.auth import Actor
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One computed list as it is answered: the JSON body, and the ids it shows (for exposure and the access log)."""
+
+    body: bytes
+    ids: tuple[str, ...]
+
+
+class ListCache:
+    """A bounded least-recently-used map of ranked lists; thread-safe. Size 0 keeps nothing.
+
+    One lives on each :class:`service.live.Snapshot`: a list is valid exactly as long as the snapshot it was
+    ranked on, so any change (a write logged in ``changes``, a reload) starts from an empty cache.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lists: OrderedDict[Hashable, Ranked] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0
+
+    def get(self, key: Hashable) -> Ranked | None:
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, ranked: Ranked) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            self._lists[key] = ranked
+            self._lists.move_to_end(key)
+            while len(self._lists) > self.size:
+                self._lists.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+
+class TokenCache:
+    """Callers of recently seen token hashes, each kept for ``ttl`` seconds; thread-safe. ``ttl`` 0 keeps nothing.
+
+    Trade-off: a token revoked through this process (``DELETE /admin/tokens/{id}``, or its seeker deleted) is
+    refused at once, because the revocation leaves a tombstone here that outlives any entry. A token revoked
+    through another process sharing the database (another worker or instance, ``jobmatch tokens revoke``) is
+    still accepted here for up to ``ttl`` seconds. Unknown tokens are never cached: a token issued anywhere
+    works at once.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._actors: dict[str, tuple[float, Actor]] = {}
+        self._dead_tokens: set[str] = set()
+        self._dead_seekers: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _dead(self, actor: Actor) -> bool:
+        return actor.token_id in self._dead_tokens or (
+            actor.seeker_id is not None and actor.seeker_id in self._dead_seekers
+        )
+
+    def get(self, token_hash: str) -> Actor | None:
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            entry = self._actors.get(token_hash)
+            if entry is None:
+                return None
+            expires, actor = entry
+            if expires < time.monotonic() or self._dead(actor):
+                del self._actors[token_hash]
+                return None
+            return actor
+
+    def put(self, token_hash: str, actor: Actor) -> None:
+        """Keep ``actor``, just read from the database, unless it was revoked here meanwhile."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if self._dead(actor):
+                return
+            if len(self._actors) >= self.size:
+                self._actors.clear()  # rare (that many live tokens within ttl); refilled from the database
+            self._actors[token_hash] = (time.monotonic() + self.ttl, actor)
+
+    def forget(self, *, token_id: str | None = None, seeker_id: str | None = None) -> None:
+        """Refuse from now on the token ``token_id``, or every token of ``seeker_id`` (deleted with its seeker).
+
+        Tombstones are kept for the process's life (a few ids): a lookup racing the revoking transaction's
+        commit may still read the token as valid, and must not cache it.
+        """
+        with self._lock:
+            if token_id is not None:
+                self._dead_tokens.add(token_id)
+            if seeker_id is not None:
+                self._dead_seekers.add(seeker_id)
+            self._actors = {h: entry for h, entry in self._actors.items() if not self._dead(entry[1])}

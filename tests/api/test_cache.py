@@ -1,0 +1,147 @@
+"""The ranked-list cache: repeated lists come from it, any write empties it, every read is still checked and
+logged, spread lists never come from it; and the token cache's revocation rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from service import auth, tables
+from service.app import create_app
+from service.config import Settings
+from service.db import make_engine
+from service.schemas import OpeningFields
+from tests.api.conftest import AS_OF, bearer
+
+
+def _matches(client: TestClient, seeker_id: str = "S000", **params: object):
+    answer = client.get(f"/seekers/{seeker_id}/matches", params={"as_of": AS_OF, "k": 10, **params})
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def _ids(answer) -> list[str]:
+    return [m["opening_id"] for m in answer.json()["matches"]]
+
+
+def test_a_repeated_list_comes_from_the_cache_and_equals_one_ranked_without_it(
+    client: TestClient, settings: Settings, tokens: dict[str, str]
+) -> None:
+    first, second = _matches(client), _matches(client)
+    assert (first.headers["x-match-cache"], second.headers["x-match-cache"]) == ("miss", "hit")
+    assert second.json() == first.json() and first.json()["matches"]
+    assert first.headers["content-type"] == "application/json"
+    # Every parameter is part of the key.
+    for other in ({"k": 5}, {"include_applied": True}, {"dong": "마장동"}, {"max_km": 3.0}, {"as_of": "2025-02-21"}):
+        assert _matches(client, **other).headers["x-match-cache"] == "miss", other
+    assert _matches(client, "S001").headers["x-match-cache"] == "miss"
+    off = settings.model_copy(update={"match_cache_size": 0})
+    with TestClient(create_app(off), headers=bearer(tokens["counselor"])) as uncached:
+        answers = [_matches(uncached) for _ in range(2)]
+    assert [a.headers["x-match-cache"] for a in answers] == ["miss", "miss"]
+    assert answers[1].json() == first.json()
+
+
+def test_an_application_leaves_the_next_list(client: TestClient) -> None:
+    before = _matches(client)
+    assert _matches(client).headers["x-match-cache"] == "hit"
+    top = _ids(before)[0]
+    event = {"seeker_id": "S000", "opening_id": top, "event": "applied", "occurred_at": f"{AS_OF}T09:00:00"}
+    assert client.post("/events", json=event).status_code == 201
+    after = _matches(client)
+    assert after.headers["x-match-cache"] == "miss"
+    assert top not in _ids(after) and _ids(after)[0] == _ids(before)[1]
+    assert top in _ids(_matches(client, include_applied=True))
+
+
+def test_an_edited_opening_shows_in_the_next_list(client: TestClient) -> None:
+    before = _matches(client)
+    top = before.json()["matches"][0]
+    stored = client.get(f"/openings/{top['opening_id']}").json()
+    fields = {name: stored[name] for name in OpeningFields.model_fields if name in stored}
+    edited = client.put(f"/openings/{top['opening_id']}", json={**fields, "title": "제목을 바꾼 공고"})
+    assert edited.status_code == 200, edited.text
+    after = _matches(client)
+    assert after.headers["x-match-cache"] == "miss"
+    titles = {m["opening_id"]: m["opening"]["title"] for m in after.json()["matches"]}
+    assert titles.get(top["opening_id"]) == "제목을 바꾼 공고" != top["opening"]["title"]
+    # Closed before the as-of day, it leaves the list.
+    closed = client.put(
+        f"/openings/{top['opening_id']}", json={**fields, "posted_at": "2025-02-01", "deadline": "2025-02-19"}
+    )
+    assert closed.status_code == 200, closed.text
+    assert top["opening_id"] not in _ids(_matches(client))
+
+
+def test_a_cached_read_is_checked_and_logged(client: TestClient, tokens: dict[str, str]) -> None:
+    reads = [_matches(client) for _ in range(3)]
+    assert [r.headers["x-match-cache"] for r in reads] == ["miss", "hit", "hit"]
+    log = client.get("/admin/access-log", params={"seeker_id": "S000"}).json()
+    logged = {e["request_id"] for e in log if e["route"] == "GET /seekers/{id}/matches"}
+    assert {r.headers["x-request-id"] for r in reads} <= logged
+    # The seeker S000 may read its cached list; another seeker may not, nor may an employer.
+    assert (
+        client.get("/seekers/S000/matches", params={"as_of": AS_OF}, headers=bearer(tokens["seeker"])).status_code
+        == 200
+    )
+    me = bearer(tokens["seeker"])
+    assert client.get("/seekers/S001/matches", params={"as_of": AS_OF}, headers=me).status_code == 404
+    _matches(client, "S001")  # now cached for the counselor
+    assert client.get("/seekers/S001/matches", params={"as_of": AS_OF}, headers=me).status_code == 404
+    employer = bearer(tokens["employer"])
+    assert client.get("/seekers/S000/matches", params={"as_of": AS_OF}, headers=employer).status_code == 403
+
+
+def test_a_cached_candidate_list_is_logged_per_seeker(client: TestClient, tokens: dict[str, str]) -> None:
+    employer = bearer(tokens["employer"])
+    params = {"as_of": AS_OF, "k": 5}
+    first = client.get("/openings/O000/candidates", params=params, headers=employer)
+    second = client.get("/openings/O000/candidates", params=params, headers=employer)
+    assert (first.headers["x-match-cache"], second.headers["x-match-cache"]) == ("miss", "hit")
+    assert second.json() == first.json()
+    shown = [c["seeker_id"] for c in second.json()["candidates"]]
+    assert shown
+    log = client.get("/admin/access-log", params={"limit": 1000}).json()
+    logged = sorted(e["seeker_id"] for e in log if e["request_id"] == second.headers["x-request-id"])
+    assert logged == sorted(shown)
+    other = bearer(tokens["other_employer"])
+    assert client.get("/openings/O000/candidates", params=params, headers=other).status_code == 404
+
+
+def test_spread_lists_never_come_from_the_cache(client: TestClient) -> None:
+    plain = _matches(client, k=5)
+    first = _matches(client, k=5, spread=True)
+    assert first.headers["x-match-cache"] == "bypass"
+    leader = _ids(first)[0]
+    client.app.state.live.exposure.add([leader] * 500, pd.Timestamp(AS_OF))  # far beyond its positions
+    second = _matches(client, k=5, spread=True)
+    assert second.headers["x-match-cache"] == "bypass"
+    assert _ids(second)[0] != leader, "ranked again with the new exposure"
+    again = _matches(client, k=5)
+    assert again.headers["x-match-cache"] == "hit" and _ids(again) == _ids(plain)
+
+
+def test_revocations_through_this_process_apply_at_once(client: TestClient, tokens: dict[str, str]) -> None:
+    seeker = bearer(tokens["seeker"])
+    assert client.get("/seekers/S000", headers=seeker).status_code == 200  # its token now cached
+    assert client.delete("/seekers/S000").status_code == 204
+    assert client.get("/events", headers=seeker).status_code == 401, "a deleted seeker's tokens go with it"
+
+
+def test_a_revocation_elsewhere_applies_after_the_token_cache_time(settings: Settings, tokens: dict[str, str]) -> None:
+    """Another process (a worker, an instance, the CLI) revokes in the database only: the documented lag."""
+    engine = make_engine(settings.database_url)
+    employer = bearer(tokens["employer"])
+    with engine.begin() as conn:
+        token_id = conn.scalar(select(tables.tokens.c.token_id).where(tables.tokens.c.label == "employer"))
+    for seconds, still_accepted in ((5.0, True), (0.0, False)):
+        with TestClient(create_app(settings.model_copy(update={"token_cache_seconds": seconds}))) as app:
+            assert app.get("/openings", headers=employer).status_code == 200
+            with engine.begin() as conn:
+                auth.revoke(conn, token_id)
+            status = app.get("/openings", headers=employer).status_code
+            assert status == (200 if still_accepted else 401), (seconds, status)
+            with engine.begin() as conn:  # issued again for the next round
+                conn.execute(tables.tokens.update().where(tables.tokens.c.token_id == token_id).values(revoked_at=None))
+    engine.dispose()
