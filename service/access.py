@@ -19,6 +19,7 @@ CANDIDATE_ROUTE = "GET /openings/{id}/candidates"
 # SQLite takes one writer at a time and makes the others sleep and retry; within one process, queueing
 # the access-log writes on a lock instead keeps concurrent reads from stalling each other.
 _SQLITE_WRITES = threading.Lock()
+_INSERT = insert(tables.access_log)  # built once: it runs on every read
 
 
 def record(
@@ -32,7 +33,11 @@ def record(
 ) -> None:
     """Log who read which seekers (ids only) and commit; a list with no seeker still gets one row for its opening.
 
-    ``conn`` is the request's connection; its reads are committed first, so the write holds the lock briefly.
+    The row is committed before the read is answered (synchronously, on the request's thread): a queue flushed
+    later would be cheaper, but a read answered and then lost with the process would go unlogged.
+
+    ``conn`` is the request's connection. On SQLite its reads are committed first, so that the write starts a
+    fresh transaction and holds the lock briefly; PostgreSQL writes in the read's transaction (no extra commit).
     """
     now = clock.now()
     base = {"at": now, "token_id": actor.token_id, "role": actor.role, "route": route, "request_id": request_id}
@@ -40,9 +45,10 @@ def record(
     if not rows:
         rows = [{**base, "seeker_id": None, "opening_id": opening_id}]
     sqlite = conn.dialect.name == "sqlite"
-    conn.commit()
+    if sqlite:
+        conn.commit()
     with _SQLITE_WRITES if sqlite else contextlib.nullcontext():
-        conn.execute(insert(tables.access_log), rows)
+        conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
         conn.commit()
 
 

@@ -134,8 +134,12 @@ def _frame(kind: str, rows: list) -> pd.DataFrame:
     return frame
 
 
+# Built once: every request runs it, and building a statement costs more than SQLite takes to answer it.
+LATEST_REVISION = select(func.max(tables.changes.c.revision))
+
+
 def latest_revision(conn: Connection) -> int:
-    return int(conn.scalar(select(func.coalesce(func.max(tables.changes.c.revision), 0))))
+    return int(conn.scalar(LATEST_REVISION) or 0)
 
 
 def changes_since(conn: Connection, revision: int) -> pd.DataFrame:
