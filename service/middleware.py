@@ -6,12 +6,12 @@ import asyncio
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
+from collections import deque
 
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits import RateLimitItem, parse
 
 from matcher.contract import redact
 from service.config import Settings
@@ -31,6 +31,47 @@ async def _reply(send, status: int, detail: str, headers: list[tuple[bytes, byte
     await send({"type": "http.response.body", "body": body})
 
 
+class MovingWindow:
+    """Exact moving-window limits in this process's memory: a hit is refused when the key already has
+    ``amount`` hits within the last window. Thread-safe.
+
+    Replaces ``limits``' MemoryStorage, which starts a timer thread every 10 ms while there is traffic and
+    copies each key's whole list of hits on every expiry pass: with the limits lifted for a load test that
+    alone cost about 5 % of the process's time. Here a hit appends a time and drops the expired ones
+    (amortised O(1)); keys idle for a whole window are swept now and then.
+    """
+
+    SWEEP_EVERY = 10_000  # hits
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+        self._count = 0
+        self._longest = 0.0
+
+    def hit(self, item: RateLimitItem, namespace: str, key: str) -> bool:
+        """Count one hit and say whether it is within the limit (a refused hit is not counted)."""
+        now = time.monotonic()
+        window = float(item.get_expiry())
+        with self._lock:
+            self._longest = max(self._longest, window)
+            self._count += 1
+            if self._count % self.SWEEP_EVERY == 0:
+                self._sweep(now)
+            times = self._hits.setdefault((namespace, key), deque())
+            while times and times[0] <= now - window:
+                times.popleft()
+            if len(times) >= item.amount:
+                return False
+            times.append(now)
+            return True
+
+    def _sweep(self, now: float) -> None:
+        stale = [key for key, times in self._hits.items() if not times or times[-1] <= now - self._longest]
+        for key in stale:
+            del self._hits[key]
+
+
 class Guard:
     """Rate limits per token and per address (429), a cap on body size (413), request ids and a redacted log.
 
@@ -48,7 +89,7 @@ class Guard:
         self.app = app
         self.settings = settings
         self.admission = asyncio.Semaphore(admitted)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindow()
         self.per_token = parse(settings.rate_limit_token)
         self.per_address = parse(settings.rate_limit_address)
         self.anonymous = parse(settings.rate_limit_anonymous)
