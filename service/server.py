@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import socket
+import sys
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -38,6 +39,9 @@ def run(host: str, port: int, workers: int) -> None:
         log_level="info",
         access_log=False,
         log_config=log_config,
+        # The C HTTP parser and event loop (dependencies of the service); uvicorn's fallbacks are pure Python.
+        http="httptools",
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
     )
     try:
         if workers > 1:
