@@ -7,6 +7,7 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, insert, select, update
 
 from matcher import crowding, reference
@@ -91,6 +92,23 @@ def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, co
     return Response(status_code=204)
 
 
+class MatchQuery(BaseModel):
+    """The query of ``GET /seekers/{id}/matches``, validated as one model (one call, not one per parameter)."""
+
+    k: Annotated[int, Field(ge=1, le=100)] = 10
+    as_of: Annotated[date | None, Field(description="default: today")] = None
+    dong: Annotated[str | None, Field(max_length=100)] = None
+    program: Program | None = None
+    industry: Annotated[str | None, Field(max_length=200)] = None
+    employment_type: EmploymentType | None = None
+    max_km: Annotated[float | None, Field(gt=0, le=1000)] = None
+    include_applied: bool = False
+    spread: Annotated[
+        bool,
+        Field(description="keep openings already shown to many seekers (per position left) from crowding the list"),
+    ] = False
+
+
 @router.get("/{seeker_id}/matches", response_model=MatchList)
 def seeker_matches(
     seeker_id: str,
@@ -99,18 +117,7 @@ def seeker_matches(
     live: LiveDep,
     settings: SettingsDep,
     engine: EngineDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
-    as_of: Annotated[date | None, Query(description="default: today")] = None,
-    dong: Annotated[str | None, Query(max_length=100)] = None,
-    program: Program | None = None,
-    industry: Annotated[str | None, Query(max_length=200)] = None,
-    employment_type: EmploymentType | None = None,
-    max_km: Annotated[float | None, Query(gt=0, le=1000)] = None,
-    include_applied: bool = False,
-    spread: Annotated[
-        bool,
-        Query(description="keep openings already shown to many seekers (per position left) from crowding the list"),
-    ] = False,
+    query: Annotated[MatchQuery, Query()],
 ) -> Response:
     """Openings for one seeker, best first, each with two to four Korean reasons."""
     # (Not in the docstring, which is the published description.) Lists without spread are kept on the snapshot
@@ -118,7 +125,10 @@ def seeker_matches(
     # ranked every time (bypass). Either way the caller is checked and the read logged on every request. The
     # body is answered as serialized once: the response model documents it, it is not validated again.
     _own(actor, seeker_id)
-    day = as_of or settings.today()
+    k, spread, include_applied = query.k, query.spread, query.include_applied
+    dong, program, industry = query.dong, query.program, query.industry
+    employment_type, max_km = query.employment_type, query.max_km
+    day = query.as_of or settings.today()
     when = pd.Timestamp(day)
     # The connection is taken here, on the route's thread, not in a dependency: no extra thread hops.
     with engine.connect() as conn:
