@@ -77,13 +77,17 @@ def pair_grades(events: pd.DataFrame, side: str = "seeker") -> pd.DataFrame:
     return out.drop(columns="negative").reset_index()
 
 
-def ease_weights(x: sp.csr_matrix, l2: float) -> tuple[np.ndarray, np.ndarray]:
+def ease_weights(x: sp.csr_matrix, l2: float, repeat: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """EASE item-item weights (Steck 2019) among the items with any interaction.
 
     ``B = -P / diag(P)`` with ``P = (XᵀX + λI)⁻¹`` and ``diag(B) = 0``. An item with
     an empty column has an empty row and column in ``B``, so the solve runs on the
     ``warm`` items only, exactly. Returns ``(B_warm, warm)``: float64, in place
     (8·n_warm² bytes; 0.8 GB at 10,000 warm items), O(n_warm³) time.
+
+    ``repeat=True`` drops the zero-diagonal constraint: the plain ridge solution
+    ``B = (XᵀX + λI)⁻¹XᵀX = I - λP``, for items taken again and again (an employer,
+    an occupation), where having taken an item is the best sign of taking it again.
     """
     if l2 <= 0:
         raise ValueError(f"l2 must be positive, got {l2}")
@@ -93,13 +97,18 @@ def ease_weights(x: sp.csr_matrix, l2: float) -> tuple[np.ndarray, np.ndarray]:
     weights[np.diag_indices_from(weights)] += l2
     if warm.size:
         weights = scipy.linalg.inv(weights, overwrite_a=True, check_finite=False).T  # P is symmetric
-        weights /= -np.diag(weights)  # column j divided by -P_jj
-        weights[np.diag_indices_from(weights)] = 0.0
+        if repeat:
+            weights *= -l2
+            weights[np.diag_indices_from(weights)] += 1.0
+        else:
+            weights /= -np.diag(weights)  # column j divided by -P_jj
+            weights[np.diag_indices_from(weights)] = 0.0
     return weights, warm
 
 
-def knn_weights(x: sp.csr_matrix, k: int = 100) -> sp.csr_matrix:
-    """Item-item cosine similarity keeping the top ``k`` neighbours per item."""
+def knn_weights(x: sp.csr_matrix, k: int = 100, repeat: bool = False) -> sp.csr_matrix:
+    """Item-item cosine similarity keeping the top ``k`` neighbours per item; an item is its own
+    neighbour (similarity 1) only with ``repeat`` (see :func:`ease_weights`)."""
     items = normalize(x.T.tocsr().astype(np.float32))
     sims = (items @ items.T).tocsr()
     sims.setdiag(0)
@@ -110,6 +119,8 @@ def knn_weights(x: sp.csr_matrix, k: int = 100) -> sp.csr_matrix:
             cut = np.argpartition(sims.data[start:end], -k)[:-k]
             sims.data[start:end][cut] = 0
     sims.eliminate_zeros()
+    if repeat:
+        sims.setdiag(np.diff(items.indptr) > 0)
     return sims.T.tocsr()
 
 
@@ -169,15 +180,15 @@ def _with_empty_row(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.vstack([m, sp.csr_matrix((1, m.shape[1]), dtype=m.dtype)]).tocsr()
 
 
-def _key_space(interest: sp.csr_matrix, l2: float) -> _KeySpace:
+def _key_space(interest: sp.csr_matrix, l2: float, repeat: bool = False) -> _KeySpace:
     n = interest.shape[1]
     interest = sp.hstack([interest, sp.csr_matrix((interest.shape[0], 1))]).tocsr()
     if n + 1 <= EASE_MAX_ITEMS:
-        warm_weights, warm = ease_weights(interest, l2)
+        warm_weights, warm = ease_weights(interest, l2, repeat)
         weights = np.zeros((n + 1, n + 1), dtype=np.float32)
         weights[np.ix_(warm, warm)] = warm_weights
     else:
-        weights = knn_weights(interest)
+        weights = knn_weights(interest, repeat=repeat)
     return _KeySpace(_with_empty_row(interest.astype(np.float32)), weights)
 
 
@@ -275,8 +286,9 @@ class History:
             shape=(len(openings), len(self.employer_index_)),
         )
         self.opening_space_ = _key_space(x, self.l2)
-        self.employer_space_ = _key_space((x @ to_employer).tocsr(), self.l2)
-        self.occupation_space_ = _key_space((x @ opening_codes.occupation_codes).tocsr(), self.l2)
+        # A seeker applies to one opening once, but to an employer or an occupation again and again.
+        self.employer_space_ = _key_space((x @ to_employer).tocsr(), self.l2, repeat=True)
+        self.occupation_space_ = _key_space((x @ opening_codes.occupation_codes).tocsr(), self.l2, repeat=True)
         # Content profiles live in the low-rank text space: dense and short, so a
         # pair's cosine costs a few dozen multiplications whatever the pair pattern.
         self.seeker_profile_ = _with_empty_dense_row(normalize(x @ opening_codes.latent))
