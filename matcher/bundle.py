@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
+import lightgbm
 import numpy as np
 import pandas as pd
 import scipy
@@ -29,7 +30,7 @@ from matcher.ranker import FEATURES, PairModel
 BUNDLE_FILE = "bundle.joblib"
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
-FORMAT = "jobmatch-bundle/4"  # raise whenever the pickled model's internals change
+FORMAT = "jobmatch-bundle/5"  # raise whenever the pickled model's internals change
 
 
 class BundleError(RuntimeError):
@@ -40,6 +41,7 @@ def library_versions() -> dict[str, str]:
     return {
         "jobmatch": __version__,
         "scikit-learn": sklearn.__version__,
+        "lightgbm": lightgbm.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "pandas": pd.__version__,

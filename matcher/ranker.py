@@ -2,20 +2,20 @@
 
 ``seeker`` side: for a seeker, how likely an opening is applied to and ends in
 a hire. ``opening`` side: for an opening, how likely its employer interviews
-and hires a seeker. Both use the same pair features and a scikit-learn
-histogram gradient-boosting model fitted on graded outcomes.
+and hires a seeker. Both use the same pair features and a LightGBM
+LambdaMART model fitted on graded outcomes within each query (it optimises
+NDCG, the order within a list, directly), followed by a one-variable Poisson
+regression that turns its raw score into an expected grade: positive and in the
+grade's units, as slot assignment and crowding need, without changing the order.
 """
 
 from __future__ import annotations
 
-import weakref
-
+import lightgbm
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.ensemble._hist_gradient_boosting._predictor import _predict_from_raw_data
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+from sklearn.linear_model import PoissonRegressor
 
 from matcher.features import (
     CONTENT_FEATURES,
@@ -80,6 +80,7 @@ MONOTONE: dict[str, int] = {
     "cf_occupation": 1,
     "history_profile_cos": 1,
     "employer_profile_cos": 1,
+    "text_cooccurrence": 1,
 }
 
 # Stage one (matcher/retrieval.py) scores whole blocks additively, so it leaves out what
@@ -114,52 +115,19 @@ RETRIEVAL_FEATURES: dict[str, tuple[str, ...]] = {
     for side, dropped in PER_QUERY.items()
 }
 
+# The candidate's own activity (an opening's age, applications and places left; a seeker's recent
+# activity) adds to how well a pair fits but may not change what fits: the trees keep the two
+# apart. Otherwise a region the history never reached (openings older than any engaged with)
+# lets the activity terms reorder the fit itself.
+ACTIVITY: dict[str, frozenset[str]] = {
+    "seeker": frozenset(QUERY_CONSTANT["opening"]),
+    "opening": frozenset(QUERY_CONSTANT["seeker"]),
+}
+
 SIDE_COLUMNS: dict[str, np.ndarray] = {
     side: np.array([i for i, name in enumerate(FEATURES) if name not in dropped])
     for side, dropped in QUERY_CONSTANT.items()
 }
-
-
-def _encode_categories(model: object, x: np.ndarray) -> np.ndarray | None:
-    """What the boosting model's own preprocessing makes of ``x`` when it is one ordinal encoder of
-    numeric categories followed by the numeric columns in order (as fitted here); else ``None``."""
-    pre = getattr(model, "_preprocessor", None)
-    if pre is None or len(pre.transformers_) != 3:
-        return None
-    (name_c, encoder, cat), (name_n, _, num), (_, remainder, rest) = pre.transformers_
-    if (name_c, name_n, remainder) != ("encoder", "numerical", "drop") or np.any(rest):
-        return None
-    if encoder.handle_unknown != "use_encoded_value" or not np.isnan(encoder.unknown_value):
-        return None
-    out = np.empty((len(x), int(np.sum(cat)) + int(np.sum(num))), dtype=np.float64)
-    for j, (column, categories) in enumerate(zip(np.flatnonzero(cat), encoder.categories_, strict=True)):
-        values = x[:, column]
-        at = np.clip(np.searchsorted(categories, values), 0, len(categories) - 1)
-        out[:, j] = np.where(categories[at] == values, at, np.nan)
-    out[:, int(np.sum(cat)) :] = x[:, num]
-    return out
-
-
-_BITSETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # boosting model → its known-category bitsets
-
-
-def _sum_trees(model: object, x: np.ndarray, n_threads: int) -> np.ndarray:
-    """Raw predictions of a boosting model on preprocessed rows: its baseline plus each tree's value,
-    added tree by tree as the model's own ``_raw_predict`` does (so the result is bitwise the same),
-    but with the known-category bitsets made once per model instead of once per call."""
-    bitsets = _BITSETS.get(model)
-    if bitsets is None:
-        bitsets = model._bin_mapper.make_known_categories_bitsets()
-        _BITSETS[model] = bitsets
-    known, feature_map = bitsets
-    raw = np.zeros((len(x), model.n_trees_per_iteration_), dtype=model._baseline_prediction.dtype, order="F")
-    raw += model._baseline_prediction
-    out = np.empty(len(x), dtype=raw.dtype)
-    for trees in model._predictors:
-        for k, tree in enumerate(trees):
-            _predict_from_raw_data(tree.nodes, x, tree.raw_left_cat_bitsets, known, feature_map, n_threads, out)
-            raw[:, k] += out
-    return raw
 
 
 def check_is_fitted(model: object, attribute: str) -> None:
@@ -175,9 +143,8 @@ class PairModel:
     ----------
     analyzer : text analyzer for TF-IDF, ``"char"`` or ``"kiwi"``.
     l2 : EASE ridge strength of the collaborative scores.
-    max_iter, learning_rate, max_leaf_nodes : gradient-boosting settings.
-    target : ``"gain"`` regresses on 2^grade - 1, the gain NDCG rewards, so a hire
-        weighs fifteen views; ``"grade"`` regresses on the grade itself.
+    n_trees, learning_rate, num_leaves, min_child_samples : LambdaMART settings; each tree
+        sees a seeded 80 % of the pairs and of the features.
     random_state : seed of the boosting model.
     retrieval_bins : bins per feature of the stage-one scorer (:class:`matcher.retrieval.BinnedAdditive`),
         fitted with each side's ranker on the ranker's scores of the same training pairs.
@@ -189,20 +156,20 @@ class PairModel:
         self,
         analyzer: str = "char",
         l2: float = 200.0,
-        max_iter: int = 200,
-        learning_rate: float = 0.08,
-        max_leaf_nodes: int = 31,
-        target: str = "grade",
+        n_trees: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 50,
         random_state: int = 0,
         retrieval_bins: int = 16,
         retrieval_min_effect: float = 0.03,
     ) -> None:
         self.analyzer = analyzer
         self.l2 = l2
-        self.max_iter = max_iter
+        self.n_trees = n_trees
         self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.target = target
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
         self.random_state = random_state
         self.retrieval_bins = retrieval_bins
         self.retrieval_min_effect = retrieval_min_effect
@@ -252,33 +219,48 @@ class PairModel:
         history = self.history_.pair_features(seekers, openings, opening_table, s, o, at.to_numpy())
         return np.hstack([content, history])
 
-    def fit_ranker(self, side: str, x: np.ndarray, grades: np.ndarray) -> PairModel:
-        """Fit the ranker of one side on pair features and graded outcomes, then its stage-one scorer."""
-        x_all = x
+    def fit_ranker(self, side: str, x: np.ndarray, grades: np.ndarray, queries: np.ndarray) -> PairModel:
+        """Fit the ranker of one side on pair features, graded outcomes and each pair's query, then
+        the map of its raw score to an expected grade, then its stage-one scorer."""
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}")
+        if not len(x) == len(grades) == len(queries):
+            raise ValueError("x, grades and queries need one row per pair")
         columns = SIDE_COLUMNS[side]
-        settings = dict(
-            max_iter=self.max_iter,
+        order = np.argsort(queries, kind="stable")  # LambdaMART takes each query's pairs together
+        _, sizes = np.unique(queries[order], return_counts=True)
+        ranker = lightgbm.LGBMRanker(
+            objective="lambdarank",
+            n_estimators=self.n_trees,
             learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            categorical_features=[int(np.flatnonzero(columns == FEATURES.index("program"))[0])],
-            monotonic_cst=[MONOTONE.get(FEATURES[i], 0) for i in columns],
-            early_stopping=False,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.8,
+            monotone_constraints=[MONOTONE.get(FEATURES[i], 0) for i in columns],
+            interaction_constraints=[
+                [j for j, i in enumerate(columns) if FEATURES[i] not in ACTIVITY[side]],
+                [j for j, i in enumerate(columns) if FEATURES[i] in ACTIVITY[side]],
+            ],
+            lambdarank_truncation_level=20,
             random_state=self.random_state,
+            deterministic=True,
+            force_row_wise=True,
+            verbose=-1,
         )
-        x = x[:, columns]  # a copy: the caller's matrix is left as it was
-        x[:, np.isnan(x).all(axis=0)] = 0.0  # an all-missing column has no bins to learn
-        if self.target == "relevant":
-            model = HistGradientBoostingClassifier(**settings)
-            model.fit(x, grades > 0, sample_weight=np.where(grades > 0, np.exp2(grades) - 1.0, 1.0))
-        else:
-            model = HistGradientBoostingRegressor(**settings)
-            model.fit(x, np.exp2(grades) - 1.0 if self.target == "gain" else grades.astype(float))
-        rankers = dict(getattr(self, "rankers_", {}))
-        rankers[side] = model
-        self.rankers_ = rankers
-        self._fit_retriever(side, x_all)
+        ranker.fit(x[order][:, columns], grades[order], group=sizes)
+        raw = ranker.booster_.predict(x[:, columns])
+        # E[grade] = exp(a + b·raw): positive and in grade units, order unchanged while b > 0.
+        calibration = PoissonRegressor(alpha=0.0).fit(raw[:, None], grades.astype(float))
+        if not calibration.coef_[0] > 0:
+            raise ValueError(f"the {side}-side ranker's scores do not rise with the outcomes; too little history?")
+        self.rankers_ = {**getattr(self, "rankers_", {}), side: ranker.booster_}
+        self.calibrations_ = {
+            **getattr(self, "calibrations_", {}),
+            side: (float(calibration.intercept_), float(calibration.coef_[0])),
+        }
+        self._fit_retriever(side, x)
         return self
 
     def _fit_retriever(self, side: str, x: np.ndarray) -> None:
@@ -290,7 +272,7 @@ class PairModel:
         """
         if len(x) > RETRIEVER_PAIRS:  # a distillation needs no more pairs than this; memory stays bounded
             x = x[np.sort(np.random.default_rng(self.random_state).choice(len(x), RETRIEVER_PAIRS, replace=False))]
-        target = self.score(side, x)
+        target = self.raw_score(side, x)  # the log scale, where the trees themselves add up
         names = list(RETRIEVAL_FEATURES[side])
         retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, [FEATURES.index(n) for n in names]], target)
         sample = x[:: max(1, len(x) // 20_000), [FEATURES.index(n) for n in names]]
@@ -384,23 +366,20 @@ class PairModel:
         return si, oi, x, self.score(side, x)
 
     def score(self, side: str, x: np.ndarray) -> np.ndarray:
-        """Predicted graded relevance of each pair row (higher is better).
+        """Expected grade of each pair row (higher is better; always positive)."""
+        raw = self.raw_score(side, x)
+        intercept, slope = self.calibrations_[side]
+        return np.exp(intercept + slope * raw)
+
+    def raw_score(self, side: str, x: np.ndarray) -> np.ndarray:
+        """The ranker's own score of each pair row: same order as :meth:`score`, on a log scale.
 
         Batches below :data:`SMALL_BATCH` rows run on one thread: a request's shortlist
-        is a few hundred rows, where starting threads for each of the 200 trees costs
-        more than it saves, and concurrent requests would oversubscribe the cores.
+        is a few hundred rows, where starting threads for each tree costs more than it
+        saves, and concurrent requests would oversubscribe the cores.
         """
         check_is_fitted(self, "rankers_")
         if side not in self.rankers_:
             raise ValueError(f"no ranker fitted for side {side!r}")
-        model = self.rankers_[side]
         x = x[:, SIDE_COLUMNS[side]]
-        n_threads = 1 if len(x) < SMALL_BATCH else None
-        ready = _encode_categories(model, x)
-        if ready is None:
-            raw = model._raw_predict(x, n_threads=n_threads)
-        else:  # the same sums in the same order, without the per-call preprocessing and dispatch
-            raw = _sum_trees(model, ready, _openmp_effective_n_threads(n_threads))
-        if isinstance(model, HistGradientBoostingClassifier):
-            return model._loss.predict_proba(raw)[:, 1]
-        return model._loss.link.inverse(raw.ravel())
+        return self.rankers_[side].predict(x, num_threads=1 if len(x) < SMALL_BATCH else 0)

@@ -40,10 +40,11 @@ def new_seeker(data: Dataset, template: str, new_id: str, **changes) -> pd.DataF
 
 
 def open_of(data: Dataset, trade: int) -> str:
-    """An opening of a trade that is open on AS_OF."""
+    """The newest opening of a trade open on AS_OF (in the planted world, seekers engage with
+    openings in their first three weeks only, and the ranker learns that)."""
     o = data.openings
     is_open = (o["posted_at"] <= AS_OF) & (o["deadline"] >= AS_OF) & o["opening_id"].str.startswith(f"O{trade}")
-    return str(o.loc[is_open, "opening_id"].iloc[0])
+    return str(o.loc[is_open].sort_values("posted_at")["opening_id"].iloc[-1])
 
 
 def viewers(matcher: Matcher, opening: str) -> set[str]:

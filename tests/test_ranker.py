@@ -204,7 +204,7 @@ def test_unknown_side_is_refused(trained: TrainResult) -> None:
     with pytest.raises(ValueError, match="side"):
         trained.model.score("employer", x)
     with pytest.raises(ValueError, match="side"):
-        PairModel().fit_ranker("employer", x, np.zeros(2))
+        PairModel().fit_ranker("employer", x, np.zeros(2), np.zeros(2))
 
 
 def test_both_sides_are_fitted_and_scores_are_finite(trained: TrainResult, planted_matcher: Matcher) -> None:

@@ -93,7 +93,7 @@ def _public_report(report: dict) -> dict:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from matcher.ranker import PairModel
-    from training.pipeline import train
+    from training.pipeline import pipeline_settings, train
     from training.report import write_report
 
     data = _load(args)
@@ -102,7 +102,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     manifest = {
         "data_fingerprint": bundle.fingerprint(data.seekers, data.openings, data.events),
         "data_rows": {"seekers": len(data.seekers), "openings": len(data.openings), "events": len(data.events)},
-        "parameters": model.__dict__ | {"n_negatives": 30},
+        "parameters": model.__dict__ | pipeline_settings(),
         "cutoffs": result.cutoffs,
         "training_pairs": result.training_pairs,
         "metrics": _public_report(result.report),

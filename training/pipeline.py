@@ -1,14 +1,17 @@
 """Training: time split, features, rankers for both sides, evaluation, bundle.
 
-The timeline of events before ``until`` is cut by event-time quantiles: two
-*label windows* (40–60 % and 60–80 %) and the *test* window (the last 20 %).
+The timeline of events before ``until`` is cut by event-time quantiles: three
+*label windows* (20–40 %, 40–60 % and 60–80 %) and the *test* window (the last 20 %).
 
 1. The text vocabularies are fitted on all seekers and openings (no outcomes).
 2. For each label window, the collaborative part is fitted on the events
    before it and training queries come from inside it, so every feature of a
-   training pair was known before the pair (rolling origin).
-3. Each side's ranker is fitted on the pairs of both windows (labelled pairs
-   plus sampled negatives).
+   training pair was known before the pair (rolling origin). A seeker query
+   is a seeker on a day of activity with what they began within
+   :data:`LOOKAHEAD` of it; an opening query is an opening with every seeker
+   who engaged with it.
+3. Each side's ranker is fitted on the pairs of every window (labelled pairs
+   plus sampled negatives), query by query.
 4. For evaluation the collaborative part is refitted on everything before the
    test window, which the model and every baseline then rank.
 5. For serving it is refitted on all events before ``until``.
@@ -26,10 +29,15 @@ import pandas as pd
 from matcher.contract import Dataset
 from matcher.ranker import SIDES, PairModel
 from training.evaluate import evaluate
-from training.queries import Tables, opening_queries, sample_training_pairs, seeker_queries
+from training.queries import Tables, opening_queries, sample_training_pairs, seeker_lookahead_queries
 
 TEST_SHARE = 0.8  # the last 20 % of events is the test window
-LABEL_WINDOWS = (0.4, 0.6)  # label windows start here and run to the next cut
+LABEL_WINDOWS = (0.2, 0.4, 0.6)  # label windows start here and run to the next cut
+# Sampled unseen candidates per training query. An opening's real list is every eligible seeker
+# (hundreds), a seeker's the openings open that day (tens to hundreds); more negatives bring a
+# training list nearer the one it ranks, at a cost in pairs (seeker queries are many).
+NEGATIVES: dict[str, int] = {"seeker": 30, "opening": 100}
+LOOKAHEAD = pd.Timedelta(days=60)  # a seeker query's pairs: what they begin within this of the query day
 
 
 @dataclass
@@ -40,6 +48,11 @@ class TrainResult:
     cutoffs: dict[str, str]
     report: dict = field(default_factory=dict)
     training_pairs: dict[str, int] = field(default_factory=dict)
+
+
+def pipeline_settings() -> dict[str, object]:
+    """The fixed settings of training, for the manifest."""
+    return {"label_windows": list(LABEL_WINDOWS), "lookahead_days": LOOKAHEAD.days, "n_negatives": NEGATIVES}
 
 
 def cut_dates(events: pd.DataFrame) -> list[pd.Timestamp]:
@@ -59,8 +72,10 @@ def _training_pairs(
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, grades and query numbers of the pairs first seen in ``window`` plus sampled negatives."""
-    build = seeker_queries if side == "seeker" else opening_queries
-    pairs = build(events, tables, *window)
+    if side == "seeker":
+        pairs = seeker_lookahead_queries(events, tables, *window, LOOKAHEAD)
+    else:
+        pairs = opening_queries(events, tables, *window)
     labelled = sample_training_pairs(side, pairs, tables, n_negatives, np.random.default_rng(seed))
     seeker_codes, opening_codes = codes
     x = model.features(seeker_codes, opening_codes, tables.openings, labelled.s, labelled.o, labelled.at)
@@ -72,13 +87,14 @@ def train(
     *,
     until: pd.Timestamp | str | None = None,
     model: PairModel | None = None,
-    n_negatives: int = 30,
+    n_negatives: dict[str, int] | None = None,
     with_baselines: bool = True,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Fit both rankers on the events before ``until`` and evaluate them on a time split."""
     say = progress or (lambda message: None)
+    n_negatives = {**NEGATIVES, **(n_negatives or {})}
     model = model or PairModel(random_state=seed)
     events = data.events
     if until is not None:
@@ -103,14 +119,19 @@ def train(
         # Labels may use outcomes after the window, but never from the test window.
         model.fit_history(history, seekers, openings, count_events=known, codes=codes)
         for i, side in enumerate(SIDES):
-            found = _training_pairs(model, side, known, (start, end), tables, codes, n_negatives, seed + 10 * fold + i)
+            window, rng_seed = (start, end), seed + 10 * fold + i
+            found = _training_pairs(model, side, known, window, tables, codes, n_negatives[side], rng_seed)
             parts[side].append(found)
     pair_counts = {}
     for side in SIDES:
         say(f"fitting the {side}-side ranker")
         x = np.vstack([p[0] for p in parts[side]])
         grades = np.concatenate([p[1] for p in parts[side]])
-        model.fit_ranker(side, x, grades)
+        # Query numbers restart in each window; each window's are moved past the ones before.
+        sizes = [int(p[2].max()) + 1 if len(p[2]) else 0 for p in parts[side]]
+        offsets = np.cumsum([0, *sizes[:-1]])
+        queries = np.concatenate([p[2] + offset for p, offset in zip(parts[side], offsets, strict=True)])
+        model.fit_ranker(side, x, grades, queries)
         pair_counts[side] = len(grades)
     say("evaluating on the test window")
     model.fit_history(known, seekers, openings, count_events=events, codes=codes)

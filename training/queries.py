@@ -151,3 +151,26 @@ def sample_training_pairs(
         grade=np.concatenate(grade_parts)[first],
         query=q[first],
     )
+
+
+def seeker_lookahead_queries(
+    events: pd.DataFrame, tables: Tables, start: pd.Timestamp, end: pd.Timestamp, lookahead: pd.Timedelta
+) -> pd.DataFrame:
+    """Seeker queries as lists are served: a seeker on each day of activity in [start, end), with
+    every pair the seeker begins from that day within ``lookahead`` whose opening is open that day.
+
+    A list is read once and acted on over the following weeks, so its pairs are what the seeker
+    goes on to do, not only what they did that day (:func:`seeker_queries`).
+    """
+    pairs = pair_grades(events, side="seeker")
+    began = pairs[(pairs["first_at"] >= start) & (pairs["first_at"] < end)]
+    days = began.assign(at=began["first_at"].dt.normalize())[["seeker_id", "at"]].drop_duplicates()
+    pairs = pairs.merge(days, on="seeker_id")
+    ahead = (pairs["first_at"] >= pairs["at"]) & (pairs["first_at"] < pairs["at"] + lookahead)
+    pairs = pairs[ahead].reset_index(drop=True)
+    pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
+    pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
+    at = pairs["at"].to_numpy()
+    pairs = pairs[(tables.posted[pairs["o"]] <= at) & (tables.last_open[pairs["o"]] >= at)].reset_index(drop=True)
+    pairs["query"] = pd.factorize(pairs["seeker_id"].astype(str) + "|" + pairs["at"].astype(str))[0]
+    return pairs
