@@ -76,8 +76,10 @@ def main() -> None:
     base = model_scorer(model, data.openings, codes, "seeker")
     print(f"seeker side, {len(queries.rows)} test queries from {test_start.date()}, sample seed {args.seed}")
     print(f"{'ranking':<26} {'ndcg@10':>8} {'recall@10':>9} {'coverage':>9} {'gini':>6}")
-    for label, strength in (("plain", 0.0), (f"spread {STRENGTH} (default)", STRENGTH), ("spread 0.15", 0.15),
-                            ("spread 0.3", 0.3), ("spread 0.6", 0.6)):  # fmt: skip
+    others = [s for s in (0.1, 0.2, 0.3, 0.5, 1.0) if s != STRENGTH]
+    for label, strength in [("plain", 0.0), (f"spread {STRENGTH} (default)", STRENGTH)] + [
+        (f"spread {s}", s) for s in others
+    ]:
         top = served_in_order(queries, masks, base, data.openings, events, strength)
         figures = summarise(queries, score_lists(queries, top, len(data.openings)))
         print(

@@ -5,13 +5,14 @@ most seekers, though each can hire only its positions left. Spreading lowers an
 opening's score by how much it has already been shown: its exposure (how many
 match lists held it in the last ``WINDOW_DAYS`` days) per position still open,
 
-    spread score = score − strength × log(1 + exposure / positions left)
+    spread score = score × (1 + exposure / positions left) ^ (−strength)
 
 so an opening already shown to 40 seekers for one position sinks, the same
 exposure over 20 positions barely moves it, and an opening nobody has seen yet
-keeps its score. The logarithm keeps the penalty gentle: one more showing
-matters when there were two, hardly when there were fifty. The penalty is on
-the seeker-side score scale (predicted grade, 0 to 4). Exposure is counted by
+keeps its score. The power keeps the penalty gentle: one more showing matters
+when there were two, hardly when there were fifty. Scores are expected grades
+(positive), so the penalty is a share of the score whatever the score's scale;
+spread scores stay positive, as slot assignment needs. Exposure is counted by
 the process that serves the lists (:class:`Exposure`).
 
 (A first version penalised recent applications instead; on the sample world
@@ -30,7 +31,7 @@ import pandas as pd
 from matcher.matching import Match
 
 WINDOW_DAYS = 14
-STRENGTH = 0.05  # measured by benchmarks/bench_spread.py: stronger settings cost NDCG without lowering Gini further
+STRENGTH = 0.2  # benchmarks/bench_spread.py: lowers Gini for 1 % of NDCG; stronger settings cost NDCG, not Gini
 POOL_FACTOR = 5  # rank this many times k by fit, then spread and keep k
 
 
@@ -62,7 +63,7 @@ class Exposure:
 def spread_scores(scores: np.ndarray, exposure: np.ndarray, positions_left: np.ndarray, strength: float = STRENGTH):
     """Scores lowered by exposure per position left (vectorised; shapes broadcast)."""
     crowd = np.asarray(exposure, dtype=float) / np.maximum(np.asarray(positions_left, dtype=float), 1.0)
-    return np.asarray(scores, dtype=float) - strength * np.log1p(crowd)
+    return np.asarray(scores, dtype=float) * np.power(1.0 + crowd, -strength)
 
 
 def spread_matches(
