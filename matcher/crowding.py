@@ -23,7 +23,7 @@ in our own lists is what is counted.)
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -36,28 +36,36 @@ POOL_FACTOR = 5  # rank this many times k by fit, then spread and keep k
 
 
 class Exposure:
-    """How often each opening was shown in match lists, per day, over a sliding window. Thread-safe."""
+    """How often each opening was shown in match lists, per day, over a sliding window. Thread-safe.
+
+    Counts are kept per day and opening, so memory is bounded by the openings shown in the
+    window, however many lists are served.
+    """
 
     def __init__(self, window_days: int = WINDOW_DAYS) -> None:
         self.window = pd.Timedelta(days=window_days)
-        self._shown: deque[tuple[pd.Timestamp, np.ndarray]] = deque()
+        self._shown: dict[pd.Timestamp, Counter[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, opening_ids: list[str] | np.ndarray, day: pd.Timestamp) -> None:
+        day = pd.Timestamp(day).normalize()
         with self._lock:
-            self._shown.append((pd.Timestamp(day).normalize(), np.asarray(opening_ids, dtype=object)))
-            while len(self._shown) > 1 and self._shown[0][0] < self._shown[-1][0] - self.window:
-                self._shown.popleft()
+            self._shown.setdefault(day, Counter()).update(opening_ids)
+            newest = max(self._shown)
+            for old in [d for d in self._shown if d < newest - self.window]:
+                del self._shown[old]
 
     def counts(self, opening_ids: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
         """Showings of each opening in the window before ``as_of`` (the as-of day included)."""
         day = pd.Timestamp(as_of).normalize()
+        out = np.zeros(len(opening_ids))
         with self._lock:
-            shown = [ids for when, ids in self._shown if day - self.window < when <= day]
-        if not shown:
-            return np.zeros(len(opening_ids))
-        rows = opening_ids.get_indexer(np.concatenate(shown))
-        return np.bincount(rows[rows >= 0], minlength=len(opening_ids)).astype(float)
+            shown = [(list(c), np.fromiter(c.values(), float, len(c))) for d, c in self._shown.items()
+                     if day - self.window < d <= day]  # fmt: skip
+        for ids, times in shown:
+            rows = opening_ids.get_indexer(ids)
+            np.add.at(out, rows[rows >= 0], times[rows >= 0])
+        return out
 
 
 def spread_scores(scores: np.ndarray, exposure: np.ndarray, positions_left: np.ndarray, strength: float = STRENGTH):

@@ -157,7 +157,7 @@ def rank_queries(
 ) -> np.ndarray:
     """Top ``k`` candidate rows per query (-1 pads short lists); ``scorer(rows, items, days, mask)``.
 
-    With ``collect``, (score, gain) rows of every candidate are appended to it, for calibration plots.
+    With ``collect``, (score, gain) rows of every scored candidate are appended to it, for calibration plots.
     """
     out = np.full((len(queries.rows), k), -1, dtype=np.int64)
     chunk = 128
@@ -171,7 +171,8 @@ def rank_queries(
             truth = np.zeros(mask.shape)
             for i, gains in enumerate(queries.truth[start : start + chunk]):
                 truth[i, list(gains)] = list(gains.values())
-            collect.append(np.column_stack([scores[mask], truth[mask]]))
+            scored = mask & np.isfinite(scores)  # candidates stage one left out have no score
+            collect.append(np.column_stack([scores[scored], truth[scored]]))
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         valid = np.take_along_axis(mask, top, axis=1)
         out[start : start + chunk] = np.where(valid, top, -1)
