@@ -37,6 +37,8 @@ LABEL_WINDOWS = (0.2, 0.4, 0.6)  # label windows start here and run to the next 
 # (hundreds), a seeker's the openings open that day (tens to hundreds); more negatives bring a
 # training list nearer the one it ranks, at a cost in pairs (seeker queries are many).
 NEGATIVES: dict[str, int] = {"seeker": 30, "opening": 100}
+# Queries kept per window and side (a seeded sample beyond it): bounds training time on large histories.
+MAX_QUERIES = 6_000
 LOOKAHEAD = pd.Timedelta(days=60)  # a seeker query's pairs: what they begin within this of the query day
 
 
@@ -52,7 +54,12 @@ class TrainResult:
 
 def pipeline_settings() -> dict[str, object]:
     """The fixed settings of training, for the manifest."""
-    return {"label_windows": list(LABEL_WINDOWS), "lookahead_days": LOOKAHEAD.days, "n_negatives": NEGATIVES}
+    return {
+        "label_windows": list(LABEL_WINDOWS),
+        "lookahead_days": LOOKAHEAD.days,
+        "n_negatives": NEGATIVES,
+        "max_queries": MAX_QUERIES,
+    }
 
 
 def cut_dates(events: pd.DataFrame) -> list[pd.Timestamp]:
@@ -76,7 +83,7 @@ def _training_pairs(
         pairs = seeker_lookahead_queries(events, tables, *window, LOOKAHEAD)
     else:
         pairs = opening_queries(events, tables, *window)
-    labelled = sample_training_pairs(side, pairs, tables, n_negatives, np.random.default_rng(seed))
+    labelled = sample_training_pairs(side, pairs, tables, n_negatives, np.random.default_rng(seed), MAX_QUERIES)
     seeker_codes, opening_codes = codes
     x = model.features(seeker_codes, opening_codes, tables.openings, labelled.s, labelled.o, labelled.at)
     return x, labelled.grade, labelled.query
