@@ -249,30 +249,31 @@ class PairModel:
             force_row_wise=True,
             verbose=-1,
         )
-        ranker.fit(x[order][:, columns], grades[order], group=sizes)
-        raw = ranker.booster_.predict(x[:, columns])
+        ranker.fit(x[np.ix_(order, columns)], grades[order], group=sizes)
+        self.rankers_ = {**getattr(self, "rankers_", {}), side: ranker.booster_}
+        raw = self.raw_score(side, x)
         # E[grade] = exp(a + b·raw): positive and in grade units, order unchanged while b > 0.
         calibration = PoissonRegressor(alpha=0.0).fit(raw[:, None], grades.astype(float))
         if not calibration.coef_[0] > 0:
             raise ValueError(f"the {side}-side ranker's scores do not rise with the outcomes; too little history?")
-        self.rankers_ = {**getattr(self, "rankers_", {}), side: ranker.booster_}
         self.calibrations_ = {
             **getattr(self, "calibrations_", {}),
             side: (float(calibration.intercept_), float(calibration.coef_[0])),
         }
-        self._fit_retriever(side, x)
+        self._fit_retriever(side, x, raw)
         return self
 
-    def _fit_retriever(self, side: str, x: np.ndarray) -> None:
+    def _fit_retriever(self, side: str, x: np.ndarray, raw: np.ndarray) -> None:
         """Stage one of ``side``: an additive model of the ranker's scores on the training pairs.
 
         Features whose effect varies the score by less than ``retrieval_min_effect`` of the
         score's spread are left out (then refitted without them): they cost a pass over every
         candidate and hardly move the shortlist. The ranker still uses them in stage two.
         """
+        target = raw  # the ranker's raw scores of ``x``: the log scale, where the trees themselves add up
         if len(x) > RETRIEVER_PAIRS:  # a distillation needs no more pairs than this; memory stays bounded
-            x = x[np.sort(np.random.default_rng(self.random_state).choice(len(x), RETRIEVER_PAIRS, replace=False))]
-        target = self.raw_score(side, x)  # the log scale, where the trees themselves add up
+            keep = np.sort(np.random.default_rng(self.random_state).choice(len(x), RETRIEVER_PAIRS, replace=False))
+            x, target = x[keep], target[keep]
         names = list(RETRIEVAL_FEATURES[side])
         retriever = BinnedAdditive(n_bins=self.retrieval_bins).fit(x[:, [FEATURES.index(n) for n in names]], target)
         sample = x[:: max(1, len(x) // 20_000), [FEATURES.index(n) for n in names]]
