@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,18 @@ class ListCache:
 
     def __len__(self) -> int:
         return len(self._lists)
+
+    def ranked(self, key: Hashable, rank: Callable[[], Ranked], *, keep: bool = True) -> tuple[Ranked, str]:
+        """The list under ``key``, ranked by ``rank()`` and kept when missing; with ``keep=False`` always ranked
+        and never kept. Also says which it was, for ``X-Match-Cache``: ``hit``, ``miss`` or ``bypass``."""
+        if not keep:
+            return rank(), "bypass"
+        found = self.get(key)
+        if found is not None:
+            return found, "hit"
+        found = rank()
+        self.put(key, found)
+        return found, "miss"
 
 
 class TokenCache:

@@ -128,12 +128,9 @@ def opening_candidates(
         )
     snapshot = live.current(conn)
     day = as_of or settings.today()
-    key = ("candidates", opening_id, day, k)
-    ranked = snapshot.lists.get(key)
-    state = "hit" if ranked is not None else "miss"
-    if ranked is None:
-        ranked = _rank_candidates(live, snapshot, opening_id, day, k)
-        snapshot.lists.put(key, ranked)
+    ranked, state = snapshot.lists.ranked(
+        ("candidates", opening_id, day, k), lambda: _rank_candidates(live, snapshot, opening_id, day, k)
+    )
     access.record(conn, actor, access.CANDIDATE_ROUTE, request.state.request_id, seeker_ids=ranked.ids,
                   opening_id=opening_id)  # fmt: skip
     return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})

@@ -92,6 +92,9 @@ def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, co
     return Response(status_code=204)
 
 
+FILTERS = ("dong", "program", "industry", "employment_type", "max_km")  # the MatchQuery fields passed to opening_filter
+
+
 class MatchQuery(BaseModel):
     """The query of ``GET /seekers/{id}/matches``, validated as one model (one call, not one per parameter)."""
 
@@ -126,23 +129,17 @@ def seeker_matches(
     # body is answered as serialized once: the response model documents it, it is not validated again.
     _own(actor, seeker_id)
     k, spread, include_applied = query.k, query.spread, query.include_applied
-    dong, program, industry = query.dong, query.program, query.industry
-    employment_type, max_km = query.employment_type, query.max_km
+    filters = query.model_dump(include=set(FILTERS))
     day = query.as_of or settings.today()
     when = pd.Timestamp(day)
     # The connection is taken here, on the route's thread, not in a dependency: no extra thread hops.
     with engine.connect() as conn:
         snapshot = live.current(conn)
-        key = ("matches", seeker_id, day, k, dong, program, industry, employment_type, max_km, include_applied)
-        ranked = None if spread else snapshot.lists.get(key)
-        state = "bypass" if spread else "hit" if ranked is not None else "miss"
-        if ranked is None:
-            ranked = _rank_matches(
-                live, snapshot, seeker_id, when, k, spread, include_applied,
-                dong=dong, program=program, industry=industry, employment_type=employment_type, max_km=max_km,
-            )  # fmt: skip
-            if not spread:
-                snapshot.lists.put(key, ranked)
+        ranked, state = snapshot.lists.ranked(
+            ("matches", seeker_id, day, k, include_applied, *(filters[name] for name in FILTERS)),
+            lambda: _rank_matches(live, snapshot, seeker_id, when, k, spread, include_applied, **filters),
+            keep=not spread,
+        )
         live.exposure.add(ranked.ids, when)
         access.record(conn, actor, "GET /seekers/{id}/matches", request.state.request_id, seeker_ids=[seeker_id])
     return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
