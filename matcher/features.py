@@ -263,6 +263,14 @@ def _dot_few(many: sp.csr_matrix, rows: np.ndarray, few: sp.csr_matrix, which: n
     return out
 
 
+def _tidy(tfidf: sp.spmatrix) -> sp.csr_matrix:
+    """TF-IDF rows as CSR with sorted indices and unit length: the same values whether the matrix came
+    from fitting or from transforming (the sum for a row's length runs in one order)."""
+    tfidf = tfidf.tocsr()
+    tfidf.sort_indices()
+    return normalize(tfidf)
+
+
 def _binary(binarizer: MultiLabelBinarizer, lists: list[list[str]]) -> sp.csr_matrix:
     known = set(binarizer.classes_)
     return sp.csr_matrix(binarizer.transform([[x for x in xs if x in known] for xs in lists]), dtype=np.float32)
@@ -328,23 +336,46 @@ class Featurizer:
 
     def fit(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> Featurizer:
         """Learn TF-IDF vocabularies and label sets from both tables."""
+        self._fit(seekers, openings)
+        return self
+
+    def fit_encode(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> tuple[Encoded, Encoded]:
+        """:meth:`fit`, then the encodings of the same tables, reading each text once (on large tables
+        analysing the text is most of the cost, and fitting already produced every matrix)."""
+        read = self._fit(seekers, openings)
+        return self.encode_seekers(seekers, read["seeker"]), self.encode_openings(openings, read["opening"])
+
+    def _fit(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> dict[str, dict[str, object]]:
+        """Fit, returning what was read of each side's rows on the way (TF-IDF matrices, skill lists)."""
         s_docs, o_docs = self._seeker_docs(seekers), self._opening_docs(openings)
         self.vectorizers_ = {}
+        read: dict[str, dict[str, object]] = {"seeker": {}, "opening": {}}
         for name in ("profile", "occupation", "free"):
             vectorizer = text.make_vectorizer(self.analyzer)
-            corpus = s_docs[name] + o_docs[name]
-            if not any(doc.strip() for doc in corpus):
-                corpus = ["_"]  # a data set without text still gets a (trivial) vocabulary
+            docs = s_docs[name] + o_docs[name]
+            corpus = docs if any(doc.strip() for doc in docs) else ["_"]  # no text still gets a vocabulary
             try:
-                vectorizer.fit(corpus)
+                matrix = vectorizer.fit_transform(corpus)
             except ValueError:  # every document empty after analysis
-                vectorizer = text.make_vectorizer("char").fit(["_"])
+                vectorizer, matrix = text.make_vectorizer("char").fit(["_"]), None
             self.vectorizers_[name] = vectorizer
+            if matrix is None or corpus is not docs:
+                read["seeker"][name], read["opening"][name] = (
+                    self._tfidf(name, s_docs[name]),
+                    self._tfidf(name, o_docs[name]),
+                )
+            else:
+                matrix = _tidy(matrix)
+                read["seeker"][name], read["opening"][name] = matrix[: len(s_docs[name])], matrix[len(s_docs[name]) :]
         seeker_skills = text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))
-        opening_skills = text.skill_lists(list(openings["required_skills"])) + text.skill_lists(
-            list(openings["preferred_skills"])
+        required = text.skill_lists(list(openings["required_skills"]))
+        preferred = text.skill_lists(list(openings["preferred_skills"]))
+        read["seeker"]["skills"], read["opening"]["skills"], read["opening"]["preferred"] = (
+            seeker_skills,
+            required,
+            preferred,
         )
-        self.skills_ = MultiLabelBinarizer(sparse_output=True).fit(seeker_skills + opening_skills)
+        self.skills_ = MultiLabelBinarizer(sparse_output=True).fit(seeker_skills + required + preferred)
         names = list(openings["occupation"].dropna())
         for col in ("occupations", "desired_occupations"):
             names += [x for xs in seekers[col] for x in xs]
@@ -357,12 +388,10 @@ class Featurizer:
         ]
         self.industries_ = MultiLabelBinarizer(sparse_output=True).fit(industries)
         self.latent_ = {
-            side: self._fit_latent(
-                self._text_block(self._tfidf("profile", d["profile"]), self._tfidf("free", d["free"]))
-            )
-            for side, d in (("seeker", s_docs), ("opening", o_docs))
+            side: self._fit_latent(self._text_block(read[side]["profile"], read[side]["free"]))
+            for side in ("seeker", "opening")
         }
-        return self
+        return read
 
     @staticmethod
     def _text_block(profile: sp.csr_matrix, free: sp.csr_matrix) -> sp.csr_matrix:
@@ -387,23 +416,29 @@ class Featurizer:
             lookup = {**lookup, **occupation.ksco_codes(missing)}
         return [[c for c in (lookup.get(x) for x in xs) if c] for xs in lists]
 
-    def _tfidf(self, field: str, docs: list[str]) -> sp.csr_matrix:
-        return normalize(self.vectorizers_[field].transform(docs)).tocsr()
+    def _read(self, docs: dict[str, list[str]], skills: Callable[[], dict[str, object]]) -> dict[str, object]:
+        """A side's text fields as TF-IDF rows, and its skill lists."""
+        return {**{name: self._tfidf(name, field) for name, field in docs.items()}, **skills()}
 
-    def encode_seekers(self, seekers: pd.DataFrame) -> Encoded:
-        """Encode a seeker table (any rows, fitted vocabulary)."""
-        docs = self._seeker_docs(seekers)
+    def _tfidf(self, field: str, docs: list[str]) -> sp.csr_matrix:
+        return _tidy(self.vectorizers_[field].transform(docs))
+
+    def encode_seekers(self, seekers: pd.DataFrame, read: dict[str, object] | None = None) -> Encoded:
+        """Encode a seeker table (any rows, fitted vocabulary); ``read``: its text already read by fitting."""
+        read = read or self._read(
+            self._seeker_docs(seekers),
+            lambda: {"skills": text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))},
+        )
         desired = self._codes([list(x) for x in seekers["desired_occupations"]])
         past = self._codes([list(x) for x in seekers["occupations"]])
         fams = [sorted({c[:3] for c in d + p}) for d, p in zip(desired, past, strict=True)]
-        skills = text.skill_lists(list(seekers["skills"]), list(seekers["intro"]))
-        profile, free = self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])
+        profile, free = read["profile"], read["free"]
         return Encoded(
             ids=seekers["seeker_id"].to_numpy(dtype=object),
             profile=profile,
-            occupation_text=self._tfidf("occupation", docs["occupation"]),
+            occupation_text=read["occupation"],
             free_text=free,
-            skills=_binary(self.skills_, skills),
+            skills=_binary(self.skills_, read["skills"]),
             preferred=None,
             occupation_codes=_binary(self.codes_, desired),
             past_codes=_binary(self.codes_, past),
@@ -423,13 +458,19 @@ class Featurizer:
             },
         )
 
-    def encode_openings(self, openings: pd.DataFrame) -> Encoded:
-        """Encode an opening table (any rows, fitted vocabulary)."""
-        docs = self._opening_docs(openings)
+    def encode_openings(self, openings: pd.DataFrame, read: dict[str, object] | None = None) -> Encoded:
+        """Encode an opening table (any rows, fitted vocabulary); ``read``: its text already read by fitting."""
+        read = read or self._read(
+            self._opening_docs(openings),
+            lambda: {
+                "skills": text.skill_lists(list(openings["required_skills"])),
+                "preferred": text.skill_lists(list(openings["preferred_skills"])),
+            },
+        )
         own = self._codes([[x] if isinstance(x, str) and x else [] for x in openings["occupation"]])
         industries = [[normalize_term(v)] if isinstance(v, str) and v else [] for v in openings["industry"]]
         programs = list(program_codes())  # the program feature is its catalogue position
-        profile, free = self._tfidf("profile", docs["profile"]), self._tfidf("free", docs["free"])
+        profile, free = read["profile"], read["free"]
         codes = _binary(self.codes_, own)
         has_code = codes.getnnz(axis=1) > 0
         # One occupation key per opening for the collaborative space: its first code, or the empty key.
@@ -438,10 +479,10 @@ class Featurizer:
             ids=openings["opening_id"].to_numpy(dtype=object),
             employer_ids=openings["employer_id"].to_numpy(dtype=object),
             profile=profile,
-            occupation_text=self._tfidf("occupation", docs["occupation"]),
+            occupation_text=read["occupation"],
             free_text=free,
-            skills=_binary(self.skills_, text.skill_lists(list(openings["required_skills"]))),
-            preferred=_binary(self.skills_, text.skill_lists(list(openings["preferred_skills"]))),
+            skills=_binary(self.skills_, read["skills"]),
+            preferred=_binary(self.skills_, read["preferred"]),
             occupation_codes=codes,
             past_codes=None,
             families=_binary(self.families_, [sorted({c[:3] for c in cs}) for cs in own]),

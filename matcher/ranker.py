@@ -179,6 +179,11 @@ class PairModel:
         self.featurizer_ = Featurizer(self.analyzer).fit(seekers, openings)
         return self
 
+    def fit_encode(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> tuple[Encoded, Encoded]:
+        """:meth:`fit_content`, returning the encodings of the same tables (their text read once)."""
+        self.featurizer_ = Featurizer(self.analyzer)
+        return self.featurizer_.fit_encode(seekers, openings)
+
     def fit_history(
         self,
         events: pd.DataFrame,

@@ -36,13 +36,17 @@ def kiwi_tokens(text: str) -> list[str]:
 
 
 def make_vectorizer(analyzer: str, min_df: int = 1) -> TfidfVectorizer:
-    """A TF-IDF vectorizer for Korean text: ``char`` n-grams or ``kiwi`` morphemes."""
+    """A TF-IDF vectorizer for Korean text: ``char`` n-grams or ``kiwi`` morphemes.
+
+    Rows come out unnormalised: the caller scales them to unit length after putting them in one
+    canonical order, so fitted and transformed rows are identical.
+    """
     if analyzer == "char":
         return TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 3), min_df=min_df, sublinear_tf=True, dtype=np.float32
+            analyzer="char_wb", ngram_range=(2, 3), min_df=min_df, sublinear_tf=True, norm=None, dtype=np.float32
         )
     if analyzer == "kiwi":
-        return TfidfVectorizer(analyzer=kiwi_tokens, min_df=min_df, sublinear_tf=True, dtype=np.float32)
+        return TfidfVectorizer(analyzer=kiwi_tokens, min_df=min_df, sublinear_tf=True, norm=None, dtype=np.float32)
     raise ValueError(f"unknown text analyzer {analyzer!r}: use 'char' or 'kiwi'")
 
 

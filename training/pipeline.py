@@ -109,8 +109,7 @@ def train(
     seekers, openings = data.seekers, data.openings
     tables = Tables(seekers, openings)
     say("fitting text vocabularies")
-    model.fit_content(seekers, openings)
-    codes = model.encode(seekers, openings)
+    codes = model.fit_encode(seekers, openings)
     if len(events) < 10:
         raise ValueError(
             "too few events to learn from (need at least 10 before the cut date); "
