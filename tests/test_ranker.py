@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
 from matcher.contract import Dataset
-from matcher.features import CONTENT_FEATURES
+from matcher.features import CONTENT_FEATURES, Featurizer
 from matcher.matching import Matcher
 from matcher.ranker import FEATURES, SIDES, PairModel
 from tests.worlds import TRADES
@@ -122,6 +123,26 @@ def test_features_are_vectorised_over_repeated_rows(trained: TrainResult, plante
     assert x.shape == (n_pairs, len(FEATURES))
     once = pair_features(trained.model, planted_matcher, s[:n_o], o[:n_o])
     np.testing.assert_array_equal(x, once[o], err_msg="a repeated pair must get the same feature row")
+
+
+def test_fit_encode_equals_fit_then_encode(planted_data: Dataset) -> None:
+    """Training reuses the matrices read while fitting; serving encodes anew. Both must agree bit for bit."""
+    seekers, openings = planted_data.seekers, planted_data.openings
+    fitted = Featurizer().fit(seekers, openings)
+    once = Featurizer().fit_encode(seekers, openings)
+    for read, encoded in zip(once, (fitted.encode_seekers(seekers), fitted.encode_openings(openings)), strict=True):
+        for name, value in encoded._parts().items():
+            other = getattr(read, name)
+            if sp.issparse(value):
+                assert np.array_equal(value.indptr, other.indptr), name
+                assert np.array_equal(value.indices, other.indices), name
+                assert np.array_equal(value.data, other.data), name
+            elif isinstance(value, dict):
+                for key in value:
+                    np.testing.assert_array_equal(value[key], other[key], err_msg=f"{name}.{key}")
+            elif value is not None:
+                np.testing.assert_array_equal(value, other, err_msg=name)
+    assert once[0].profile.nnz > 0 and once[1].skills.nnz > 0
 
 
 def test_features_of_a_block_equal_features_pair_by_pair(trained: TrainResult, planted_matcher: Matcher) -> None:
