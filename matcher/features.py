@@ -24,6 +24,7 @@ from matcher.reference import normalize_term, program_codes
 
 EARTH_RADIUS_KM = 6371.0088
 FEW_ROWS = 4  # a side of a pair block with this few distinct rows is made dense (see rowwise_dot)
+LATENT_ROWS = 20_000  # rows the low-rank text projection is fitted on (a seeded sample of larger tables)
 SPARSE_PAIRS = 0.02  # below this share of all row combinations, pairs are multiplied one by one
 
 CONTENT_FEATURES: tuple[str, ...] = (
@@ -398,6 +399,9 @@ class Featurizer:
         return sp.hstack([profile, free]).tocsr()
 
     def _fit_latent(self, matrix: sp.csr_matrix) -> TruncatedSVD | None:
+        if matrix.shape[0] > LATENT_ROWS:  # a seeded sample of rows finds the main directions as well
+            rows = np.random.default_rng(0).choice(matrix.shape[0], LATENT_ROWS, replace=False)
+            matrix = matrix[np.sort(rows)]
         dim = min(self.latent_dim, matrix.shape[1] - 1, matrix.shape[0] - 1, matrix.nnz)
         if dim < 2 or matrix.getnnz(axis=0).astype(bool).sum() <= dim:
             return None  # too little text to project
