@@ -190,18 +190,22 @@ def model_scorer(
     n = None if n_shortlist is None else max(n_shortlist, k)
 
     def score(rows: np.ndarray, items: np.ndarray, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        # Items are every seeker or opening (rank_queries passes them all), so views take whole encodings.
+        # Items are every seeker or opening (rank_queries passes them all). Each day's view takes only
+        # the candidates some query of that day may rank: on the opening side a pool of a thousand
+        # seekers out of every seeker, so stage one does not score the rest (the lists are the same).
         dense = np.full(mask.shape, -np.inf)
         for day in np.unique(days):
             q = np.flatnonzero(days == day)
+            c = np.flatnonzero(mask[q].any(axis=0))
+            allowed = mask[np.ix_(q, c)]
             if side == "seeker":
-                view = BlockView(seeker_codes, opening_codes, rows[q], None)
-                si, oi, _, found = model.rank_block(side, view, day, mask[q], n)
-                dense[q[si], oi] = found
+                view = BlockView(seeker_codes, opening_codes, rows[q], c)
+                si, oi, _, found = model.rank_block(side, view, day, allowed, n)
+                dense[q[si], c[oi]] = found
             else:
-                view = BlockView(seeker_codes, opening_codes, None, rows[q])
-                si, oi, _, found = model.rank_block(side, view, day, mask[q].T, n)
-                dense[q[oi], si] = found
+                view = BlockView(seeker_codes, opening_codes, c, rows[q])
+                si, oi, _, found = model.rank_block(side, view, day, allowed.T, n)
+                dense[q[oi], c[si]] = found
         return dense
 
     return score
