@@ -4,9 +4,11 @@
     python benchmarks/bench_service.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 What it does: generates a sample world of 2,000 seekers and 10,000 openings,
-moves every opening's dates so that all 10,000 are open on one as-of day (and
-makes 200 of them one-position youth_1on1 openings), trains a bundle on it,
-imports it into a fresh database, starts ``jobmatch serve --workers W`` and
+trains a bundle on it as generated, moves every opening's dates so that all
+10,000 are open on one as-of day (and makes 200 of them one-position
+youth_1on1 openings), imports that into a fresh database (the bundle is not
+trained on the moved dates: the events would no longer fall inside their
+openings' windows, which leaves the rankers without training pairs), starts ``jobmatch serve --workers W`` and
 drives it from ``wrk`` (Debian package ``wrk``) on loopback with 32 open
 connections for ``--duration`` seconds:
 
@@ -20,6 +22,9 @@ connections for ``--duration`` seconds:
   alone costs on this machine;
 - ``POST /assignments`` for 300 youth × 200 one-person slots: time per call,
   total score against the greedy one-by-one placement.
+
+``--keep DIR`` keeps the generated world and the bundle in DIR and reuses them on the next run (the database
+is always fresh); ``--cases`` picks runs, e.g. ``--cases warm`` for the cached figures alone.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from matcher import bundle
-from matcher.contract import load_folder, write_table
+from matcher.contract import Dataset, load_folder, write_table
 from service import auth
 from service.db import make_engine
 from service.migrate import upgrade
@@ -85,12 +90,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_world(folder: Path, n_openings: int) -> tuple[pd.Timestamp, list[str]]:
-    """A sample world with every opening open on one day; returns that day and 300 youth seeker ids."""
-    generate(folder, n_seekers=2000, n_openings=n_openings, seed=5, progress=False)
+def load(folder: Path) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = load_folder(folder)
+        return load_folder(folder)
+
+
+def trained_world(keep: Path, n_openings: int) -> Path:
+    """The sample world as generated in ``keep/generated`` and a bundle trained on it in ``keep/models``
+    (both reused when present); returns the world's folder."""
+    folder, models = keep / "generated", keep / "models"
+    if not (folder / "openings.csv").exists():
+        generate(folder, n_seekers=2000, n_openings=n_openings, seed=5, progress=False)
+    if not (models / "CURRENT").exists():
+        start = time.perf_counter()
+        result = train(load(folder), with_baselines=False)
+        print(f"trained on 2,000 seekers × {n_openings:,} openings in {time.perf_counter() - start:.0f} s")
+        bundle.save(result.model, models, {"metrics": {}})
+    return folder
+
+
+def build_world(generated: Path, folder: Path) -> tuple[pd.Timestamp, list[str]]:
+    """The generated world with every opening open on one day, in ``folder``; returns that day and 300 youth ids."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("seekers.csv", "events.csv"):
+        shutil.copy(generated / name, folder / name)
+    data = load(generated)
     openings = data.openings
     as_of = openings["posted_at"].max().normalize() + pd.Timedelta(days=1)
     rng = np.random.default_rng(0)
@@ -174,19 +199,17 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--server-log", default=None, help="keep the service's log here")
+    parser.add_argument("--keep", default=None, help="keep (and reuse) the generated world and bundle here")
+    parser.add_argument("--cases", default="cold,warm", help="which runs: cold, warm or both")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     with tempfile.TemporaryDirectory() as tmp:
+        keep = Path(args.keep or tmp)
+        generated = trained_world(keep, args.openings)
         folder = Path(tmp) / "data"
-        as_of, youth = build_world(folder, args.openings)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = load_folder(folder)
-        start = time.perf_counter()
-        result = train(data, with_baselines=False)
-        print(f"trained on 2,000 seekers × {len(data.openings):,} openings in {time.perf_counter() - start:.0f} s")
-        bundle.save(result.model, Path(tmp) / "models", {"metrics": {}})
+        as_of, youth = build_world(generated, folder)
+        data = load(folder)
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         engine = make_engine(url)
         upgrade(engine)
@@ -197,7 +220,7 @@ def main() -> None:
         env = {
             **os.environ,
             "JOBMATCH_DATABASE_URL": url,
-            "JOBMATCH_MODEL_DIR": str(Path(tmp) / "models"),
+            "JOBMATCH_MODEL_DIR": str(keep / "models"),
             "JOBMATCH_DEFAULT_AS_OF": as_of.date().isoformat(),
             # One client address and one token send everything: the abuse limits would measure themselves.
             "JOBMATCH_RATE_LIMIT_TOKEN": "10000000/minute",
@@ -214,7 +237,7 @@ def main() -> None:
         matches = "GET /seekers/{id}/matches?k=10"
         connections = [int(c) for c in args.connections.split(",")]
         for workers in [int(w) for w in args.workers.split(",")]:
-            for cache in ("cold", "warm"):
+            for cache in args.cases.split(","):
                 size = {"cold": "0", "warm": os.environ.get("JOBMATCH_MATCH_CACHE_SIZE", "4096")}[cache]
                 port = free_port()
                 log = Path(args.server_log or f"{tmp}/server.log").with_suffix(f".{workers}-{cache}.log")
