@@ -21,11 +21,9 @@ from matcher.crowding import STRENGTH, Exposure, spread_scores
 from training.evaluate import (
     CandidateMasks,
     K,
-    build_queries,
+    evaluation_queries,
     model_scorer,
-    reachable,
     score_lists,
-    subsample,
     summarise,
 )
 from training.pipeline import train
@@ -72,7 +70,7 @@ def main() -> None:
                       count_events=events, codes=codes)  # fmt: skip
     tables = Tables(data.seekers, data.openings)
     masks = CandidateMasks(tables, events)
-    queries = subsample(reachable(build_queries("seeker", events, test_start, tables), masks), 0)
+    queries = evaluation_queries("seeker", events, test_start, tables, masks, 0)
     base = model_scorer(model, data.openings, codes, "seeker")
     print(f"seeker side, {len(queries.rows)} test queries from {test_start.date()}, sample seed {args.seed}")
     print(f"{'ranking':<26} {'ndcg@10':>8} {'recall@10':>9} {'coverage':>9} {'gini':>6}")

@@ -45,8 +45,13 @@ class EvalQueries:
     groups: list[tuple[str, ...]]  # reporting groups of each query
 
 
-def build_queries(side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: Tables) -> EvalQueries:
-    """One query per seeker (or opening) at its first test day; truth is every pair it began in the test window."""
+def build_queries(
+    side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: Tables, limit: int | None = None, seed: int = 0
+) -> EvalQueries:
+    """One query per seeker (or opening) at its first test day; truth is every pair it began in the test window.
+
+    With ``limit``, at most that many queries: a seeded random subset of them.
+    """
     if side == "seeker":
         pairs, key, partner = seeker_queries(events, tables, test_start), "s", "o"
     else:
@@ -54,6 +59,10 @@ def build_queries(side: str, events: pd.DataFrame, test_start: pd.Timestamp, tab
     pairs = pairs.assign(start=pairs.groupby(key)["at"].transform("min"))
     starts = pairs.groupby(key)["start"].first()
     pairs = pairs[pairs["grade"] > 0]
+    keys = pairs[key].unique()
+    if limit is not None and len(keys) > limit:
+        chosen = np.random.default_rng(seed).choice(np.sort(keys), limit, replace=False)
+        pairs = pairs[pairs[key].isin(chosen)]
     rows, days, truth, groups = [], [], [], []
     for row, part in pairs.groupby(key, sort=True):
         rows.append(row)
@@ -78,6 +87,18 @@ def subsample(queries: EvalQueries, seed: int, limit: int = MAX_QUERIES) -> Eval
         [queries.truth[i] for i in keep],
         [queries.groups[i] for i in keep],
     )
+
+
+def evaluation_queries(
+    side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: Tables, masks: CandidateMasks, seed: int
+) -> EvalQueries:
+    """The evaluated queries of one side: reachable truth only, at most :data:`MAX_QUERIES` of them.
+
+    Twice as many are drawn before the (costly) reachability check, which drops a few, so large
+    histories are not built and checked query by query in full.
+    """
+    drawn = build_queries(side, events, test_start, tables, limit=2 * MAX_QUERIES, seed=seed)
+    return subsample(reachable(drawn, masks), seed)
 
 
 def reachable(queries: EvalQueries, masks: CandidateMasks) -> EvalQueries:
@@ -301,7 +322,7 @@ def evaluate(
     opening_docs = Featurizer._opening_docs(openings)["profile"]
     report: dict[str, dict] = {}
     for side in ("seeker", "opening"):
-        queries = subsample(reachable(build_queries(side, events, test_start, tables), masks), seed)
+        queries = evaluation_queries(side, events, test_start, tables, masks, seed)
         n_items = len(openings) if side == "seeker" else len(seekers)
         systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, openings, codes, side, n_shortlist, k)}
         if with_baselines:

@@ -121,19 +121,11 @@ def sample_training_pairs(
         days = block["at"].to_numpy()
         if side == "seeker":
             allowed = tables.open_block(days) & tables.eligible_block(block["s"].to_numpy())
-        else:
-            allowed = tables.eligible_block(np.arange(len(tables.seekers)), block["o"].to_numpy()).T
-        keys = rng.random(allowed.shape)
-        keys[~allowed] = -1.0
-        take = min(n_negatives, allowed.shape[1])
-        picked = np.argpartition(-keys, take - 1, axis=1)[:, :take]
-        valid = np.take_along_axis(keys, picked, axis=1) >= 0
-        rows, cols = np.nonzero(valid)
-        partner = picked[rows, cols]
-        if side == "seeker":
+            rows, partner = _sample_allowed(allowed, n_negatives, rng)
             s_parts.append(block["s"].to_numpy()[rows])
             o_parts.append(partner)
         else:
+            rows, partner = _sample_eligible_seekers(tables, block["o"].to_numpy(), n_negatives, rng)
             s_parts.append(partner)
             o_parts.append(block["o"].to_numpy()[rows])
         at_parts.append(days[rows])
@@ -151,6 +143,46 @@ def sample_training_pairs(
         grade=np.concatenate(grade_parts)[first],
         query=q[first],
     )
+
+
+def _sample_allowed(allowed: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` distinct allowed columns of each row, uniformly at random: (row, column) pairs."""
+    keys = rng.random(allowed.shape)
+    keys[~allowed] = -1.0
+    take = min(n, allowed.shape[1])
+    picked = np.argpartition(-keys, take - 1, axis=1)[:, :take]
+    rows, cols = np.nonzero(np.take_along_axis(keys, picked, axis=1) >= 0)
+    return rows, picked[rows, cols]
+
+
+def _sample_eligible_seekers(
+    tables: Tables, openings: np.ndarray, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` distinct eligible seekers of each opening, uniformly at random: (opening position, seeker row).
+
+    Seekers are drawn at random and checked pair by pair (checking every seeker against every opening
+    costs seekers × openings); an opening whose draws found fewer than ``n`` falls back to the full check.
+    """
+    draws = rng.integers(len(tables.seekers), size=(len(openings), 4 * n))
+    ok = eligibility.eligible(
+        tables.birth_year, tables.groups, tables.rules, draws.ravel(), np.repeat(openings, draws.shape[1])
+    ).reshape(draws.shape)
+    order = np.argsort(draws, axis=1, kind="stable")
+    repeated = np.zeros_like(ok)
+    ranked = np.take_along_axis(draws, order, axis=1)
+    np.put_along_axis(repeated, order[:, 1:], ranked[:, 1:] == ranked[:, :-1], axis=1)  # a later draw of a seeker
+    ok &= ~repeated
+    ok &= np.cumsum(ok, axis=1) <= n
+    short = ok.sum(axis=1) < n
+    ok[short] = False
+    rows, cols = np.nonzero(ok)
+    found = [(rows, draws[rows, cols])]
+    if short.any():
+        few = np.flatnonzero(short)
+        allowed = tables.eligible_block(np.arange(len(tables.seekers)), openings[few]).T
+        more_rows, partner = _sample_allowed(allowed, n, rng)
+        found.append((few[more_rows], partner))
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
 def seeker_lookahead_queries(
