@@ -35,15 +35,30 @@ def record(
 
     The row is committed before the read is answered (synchronously, on the request's thread): a queue flushed
     later would be cheaper, but a read answered and then lost with the process would go unlogged.
-
-    ``conn`` is the request's connection. On SQLite its reads are committed first, so that the write starts a
-    fresh transaction and holds the lock briefly; PostgreSQL writes in the read's transaction (no extra commit).
     """
-    now = clock.now()
-    base = {"at": now, "token_id": actor.token_id, "role": actor.role, "route": route, "request_id": request_id}
+    write(conn, rows_for(actor, route, request_id, seeker_ids=seeker_ids, opening_id=opening_id))
+
+
+def rows_for(
+    actor: Actor,
+    route: str,
+    request_id: str,
+    *,
+    seeker_ids: list[str] | tuple[str, ...] = (),
+    opening_id: str | None = None,
+) -> list[dict]:
+    """The log rows of one read, stamped now: one per seeker, or one for the opening when no seeker was shown."""
+    base = {"at": clock.now(), "token_id": actor.token_id, "role": actor.role, "route": route, "request_id": request_id}
     rows = [{**base, "seeker_id": s, "opening_id": opening_id} for s in seeker_ids]
-    if not rows:
-        rows = [{**base, "seeker_id": None, "opening_id": opening_id}]
+    return rows or [{**base, "seeker_id": None, "opening_id": opening_id}]
+
+
+def write(conn: Connection, rows: list[dict]) -> None:
+    """Insert log rows and commit.
+
+    ``conn`` may have read before. On SQLite those reads are committed first, so that the write starts a fresh
+    transaction and holds the lock briefly; PostgreSQL writes in the read's transaction (no extra commit).
+    """
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
         conn.commit()

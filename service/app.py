@@ -14,6 +14,8 @@ from service import errors
 from service.cache import TokenCache
 from service.config import Settings, get_settings
 from service.db import POOL_SIZE, REQUEST_THREADS, make_engine
+from service.fastlists import FastLists
+from service.ledger import Ledger
 from service.live import Live
 from service.middleware import Guard
 from service.routers import admin, assignments, employers, events, openings, search, seekers
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_secret()
     engine = make_engine(settings.database_url)
     live = Live(engine, settings.model_dir, settings.match_cache_size)
+    ledger = Ledger(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with threadpool_limits(limits=1):
             live.start()  # migrates the database, loads the bundle; tolerates both being absent
             yield
+        ledger.close()
         engine.dispose()
 
     app = FastAPI(
@@ -57,7 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.live = live
     app.state.tokens = TokenCache(settings.token_cache_seconds)
+    app.state.ledger = ledger
     errors.install(app)
+    # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.
+    app.add_middleware(FastLists, live=live, settings=settings, tokens=app.state.tokens, ledger=ledger)
     app.add_middleware(Guard, settings=settings, admitted=POOL_SIZE)
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)

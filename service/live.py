@@ -128,6 +128,11 @@ class Live:
 
     # -- serving ----------------------------------------------------------------------------
     @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot as it is, or None before one is loaded; no database, no retry (see :meth:`peek`)."""
+        return self._snapshot
+
+    @property
     def loaded_version(self) -> str | None:
         return self._snapshot.version if self._snapshot else None
 

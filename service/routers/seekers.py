@@ -93,6 +93,7 @@ def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, co
 
 
 FILTERS = ("dong", "program", "industry", "employment_type", "max_km")  # the MatchQuery fields passed to opening_filter
+MATCH_ROUTE = "GET /seekers/{id}/matches"  # as written to the access log
 
 
 class MatchQuery(BaseModel):
@@ -112,6 +113,11 @@ class MatchQuery(BaseModel):
     ] = False
 
 
+def match_key(seeker_id: str, query: MatchQuery, day: date) -> tuple:
+    """The key of a list in :class:`service.cache.ListCache`: everything the list depends on but the snapshot."""
+    return ("matches", seeker_id, day, query.k, query.include_applied, *(getattr(query, name) for name in FILTERS))
+
+
 @router.get("/{seeker_id}/matches", response_model=MatchList)
 def seeker_matches(
     seeker_id: str,
@@ -127,6 +133,7 @@ def seeker_matches(
     # they were ranked on (X-Match-Cache: hit or miss); a spread list depends on what was shown before and is
     # ranked every time (bypass). Either way the caller is checked and the read logged on every request. The
     # body is answered as serialized once: the response model documents it, it is not validated again.
+    # A cache hit is usually answered before it gets here, by service.fastlists (same checks, same log row).
     _own(actor, seeker_id)
     k, spread, include_applied = query.k, query.spread, query.include_applied
     filters = query.model_dump(include=set(FILTERS))
@@ -136,12 +143,12 @@ def seeker_matches(
     with engine.connect() as conn:
         snapshot = live.current(conn)
         ranked, state = snapshot.lists.ranked(
-            ("matches", seeker_id, day, k, include_applied, *(filters[name] for name in FILTERS)),
+            match_key(seeker_id, query, day),
             lambda: _rank_matches(live, snapshot, seeker_id, when, k, spread, include_applied, **filters),
             keep=not spread,
         )
         live.exposure.add(ranked.ids, when)
-        access.record(conn, actor, "GET /seekers/{id}/matches", request.state.request_id, seeker_ids=[seeker_id])
+        access.record(conn, actor, MATCH_ROUTE, request.state.request_id, seeker_ids=[seeker_id])
     return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
 
 

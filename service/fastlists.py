@@ -1,0 +1,171 @@
+"""A short way for the most frequent request: a match list already ranked on the current snapshot.
+
+``GET /seekers/{id}/matches`` answered from the list cache costs a few hundred microseconds of work, but going
+through FastAPI (routing, dependency resolution, query-model validation, a worker thread for the sync route)
+cost several times that. :class:`FastLists` sits between :class:`service.middleware.Guard` and the app and
+answers such a request itself when it can tell cheaply that the answer is a cache hit, doing everything the
+route does for one:
+
+- the query is validated by the route's own :class:`~service.routers.seekers.MatchQuery`;
+- the token is one this process already holds in its :class:`~service.cache.TokenCache` (same expiry and
+  revocation rules as the route's dependency), its role is counselor or seeker, and a seeker reads only itself;
+- the database's newest change revision is read and must equal the snapshot's (so a write by any instance is
+  seen exactly as the route sees it), and the access-log row is committed before the answer (same table, same
+  row as the route writes); both in batches of concurrent requests, by :class:`service.ledger.Ledger`;
+- the list's openings are counted as shown (exposure, for ``spread=true``);
+- the body and headers are the route's, byte for byte (``X-Match-Cache: hit``).
+
+Anything else (another path or method, an unknown or uncached token, a role or an id the caller may not
+reach, a query the model refuses or one with ``spread``, repeated or unknown parameters, a list not in the
+cache, a newer revision, any database error) is passed on untouched to the app, which answers it as before
+(401, 403, 404, 422, 503, ranking on a miss). Nothing is sent before that decision, so passing on is always
+possible.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import parse_qsl
+
+import pandas as pd
+from pydantic import ValidationError
+
+from service import access
+from service.auth import Actor, hash_token
+from service.cache import Ranked, TokenCache
+from service.config import Settings
+from service.ledger import Ledger
+from service.live import Live, Snapshot
+from service.routers.seekers import MATCH_ROUTE, MatchQuery, match_key
+
+log = logging.getLogger("jobmatch.service")
+
+PREFIX, SUFFIX = "/seekers/", "/matches"
+QUERY_FIELDS = frozenset(MatchQuery.model_fields)
+READERS = ("counselor", "seeker")  # the roles the route admits
+
+
+class FastLists:
+    """ASGI middleware answering cached match lists (see the module's description); all else goes to ``app``."""
+
+    QUERY_MEMO = 1024  # distinct query strings whose validation is remembered
+
+    def __init__(self, app, live: Live, settings: Settings, tokens: TokenCache, ledger: Ledger) -> None:
+        self.app = app
+        self.ledger = ledger
+        self.live = live
+        self.settings = settings
+        self.tokens = tokens
+        self._queries: dict[bytes, MatchQuery | None] = {}
+        self._days: dict[date, pd.Timestamp] = {}
+        self.served = 0  # answered here (for tests and curiosity)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            found = self._candidate(scope)
+            if found is not None and await self._answer(send, *found):
+                return
+        await self.app(scope, receive, send)
+
+    # -- what can be decided without the database --------------------------------------------------------------
+    def _candidate(self, scope) -> tuple[Actor, str, Snapshot, Ranked, pd.Timestamp, str] | None:
+        path: str = scope["path"]
+        if not (path.startswith(PREFIX) and path.endswith(SUFFIX)) or scope.get("root_path"):
+            return None
+        seeker_id = path[len(PREFIX) : -len(SUFFIX)]
+        if not seeker_id or "/" in seeker_id:
+            return None
+        request_id = (scope.get("state") or {}).get("request_id")
+        if request_id is None:
+            return None
+        query = self._query(scope.get("query_string", b""))
+        if query is None:
+            return None
+        actor = self._actor(scope)
+        if actor is None or actor.role not in READERS or not actor.sees_seeker(seeker_id):
+            return None  # the route answers 401, 403 or 404
+        snapshot = self.live.snapshot
+        if snapshot is None:
+            return None
+        day = query.as_of or self.settings.today()
+        ranked = snapshot.lists.get(match_key(seeker_id, query, day))
+        if ranked is None:
+            return None
+        return actor, seeker_id, snapshot, ranked, self._timestamp(day), request_id
+
+    def _query(self, raw: bytes) -> MatchQuery | None:
+        """The validated query, or None where the route should decide (remembered per query string)."""
+        try:
+            return self._queries[raw]
+        except KeyError:
+            pass
+        query = None
+        try:
+            pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+            names = [name for name, _ in pairs]
+            plain = len(set(names)) == len(names) and set(names) <= QUERY_FIELDS and all(v for _, v in pairs)
+            if plain:
+                query = MatchQuery.model_validate(dict(pairs))
+                if query.spread:
+                    query = None  # ranked on every request, never cached
+        except (ValidationError, UnicodeError, ValueError):
+            query = None
+        if len(self._queries) >= self.QUERY_MEMO:
+            self._queries.clear()
+        self._queries[raw] = query
+        return query
+
+    def _actor(self, scope) -> Actor | None:
+        """The caller if its token is in this process's token cache (as ``HTTPBearer`` reads the header)."""
+        authorization = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
+        if not authorization:
+            return None
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credentials:
+            return None
+        return self.tokens.get(hash_token(credentials))
+
+    def _timestamp(self, day: date) -> pd.Timestamp:
+        when = self._days.get(day)
+        if when is None:
+            if len(self._days) > 64:
+                self._days.clear()
+            when = self._days[day] = pd.Timestamp(day)
+        return when
+
+    # -- the database, then the answer -------------------------------------------------------------------------
+    async def _answer(
+        self,
+        send: Callable,
+        actor: Actor,
+        seeker_id: str,
+        snapshot: Snapshot,
+        ranked: Ranked,
+        when: pd.Timestamp,
+        request_id: str,
+    ) -> bool:
+        rows = access.rows_for(actor, MATCH_ROUTE, request_id, seeker_ids=[seeker_id])
+        try:
+            logged = await self.ledger.confirm_and_log(snapshot.revision, rows)
+        except Exception as exc:  # a database error: nothing was logged or sent, and the route answers it (503)
+            log.debug("short way passed on: %s", type(exc).__name__)
+            return False
+        if not logged:
+            return False
+        self.live.exposure.add(ranked.ids, when)
+        self.served += 1
+        body = ranked.body
+        headers = [
+            (b"x-match-cache", b"hit"),
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"application/json"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True
