@@ -40,6 +40,8 @@ class Snapshot:
     last_event: int  # the newest event id it knows
     # Ranked lists computed on this snapshot; the next snapshot starts with an empty one.
     lists: ListCache = field(default_factory=lambda: ListCache(0), compare=False, repr=False)
+    # Openings' summaries as shown beside a match, made from this snapshot's table (service.present.match_items).
+    summaries: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def version(self) -> str:

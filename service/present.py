@@ -46,14 +46,22 @@ def opening_summary(row: dict) -> OpeningSummary:
     )
 
 
-def match_items(found: list[Match], openings: pd.DataFrame, row_of: pd.Index) -> list[MatchItem]:
-    rows = row_of.get_indexer([m.opening_id for m in found])
-    records = openings.iloc[rows][SUMMARY_COLUMNS].to_dict("records")
+def match_items(
+    found: list[Match], openings: pd.DataFrame, row_of: pd.Index, memo: dict[str, OpeningSummary] | None = None
+) -> list[MatchItem]:
+    """The matches with their openings' summaries. ``memo`` keeps summaries already made from this very
+    ``openings`` table (a snapshot's): taking a few rows out of the whole table cost more than ranking's tail."""
+    memo = {} if memo is None else memo
+    missing = list(dict.fromkeys(m.opening_id for m in found if m.opening_id not in memo))
+    if missing:
+        records = openings.iloc[row_of.get_indexer(missing)][SUMMARY_COLUMNS].to_dict("records")
+        for opening_id, record in zip(missing, records, strict=True):
+            memo[opening_id] = opening_summary(record)
     return [
         MatchItem(
-            rank=m.rank, opening_id=m.opening_id, score=m.score, reasons=list(m.reasons), opening=opening_summary(r)
+            rank=m.rank, opening_id=m.opening_id, score=m.score, reasons=list(m.reasons), opening=memo[m.opening_id]
         )
-        for m, r in zip(found, records, strict=True)
+        for m in found
     ]
 
 

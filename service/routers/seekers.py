@@ -183,6 +183,6 @@ def _rank_matches(
         seeker_id=seeker_id,
         model_version=snapshot.version,
         as_of=when.date(),
-        matches=present.match_items(found, matcher.openings, matcher.opening_row),
+        matches=present.match_items(found, matcher.openings, matcher.opening_row, snapshot.summaries),
     )
     return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.opening_id for m in found))

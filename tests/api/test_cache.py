@@ -145,3 +145,17 @@ def test_a_revocation_elsewhere_applies_after_the_token_cache_time(settings: Set
             with engine.begin() as conn:  # issued again for the next round
                 conn.execute(tables.tokens.update().where(tables.tokens.c.token_id == token_id).values(revoked_at=None))
     engine.dispose()
+
+
+def test_opening_summaries_kept_on_the_snapshot_equal_fresh_ones(client: TestClient) -> None:
+    from service import present
+
+    first = _matches(client)
+    snapshot = client.app.state.live.snapshot
+    shown = _ids(first)
+    assert set(shown) <= set(snapshot.summaries), "the list's summaries were kept"
+    matcher = snapshot.matcher
+    found = matcher.matches(["S000"], pd.Timestamp(AS_OF), k=10)
+    kept = present.match_items(found, matcher.openings, matcher.opening_row, snapshot.summaries)
+    fresh = present.match_items(found, matcher.openings, matcher.opening_row)
+    assert [i.model_dump() for i in kept] == [i.model_dump() for i in fresh] and kept
