@@ -44,5 +44,5 @@ def search(
     return {
         "model_version": snapshot.version,
         "as_of": day,
-        "matches": present.match_items(found, matcher.openings, matcher.opening_row),
+        "matches": present.match_items(found, matcher.openings, matcher.opening_row, snapshot.summaries),
     }
