@@ -24,8 +24,8 @@ class Ranked:
 class ListCache:
     """A bounded least-recently-used map of ranked lists; thread-safe. Size 0 keeps nothing.
 
-    One lives on each :class:`service.live.Snapshot`: a list is valid exactly as long as the snapshot it was
-    ranked on, so any change (a write logged in ``changes``, a reload) starts from an empty cache.
+    One lives on each :class:`service.live.Snapshot`. A reload starts from an empty cache; a change logged in
+    ``changes`` carries over the lists it cannot alter (:func:`service.live.unaltered`).
     """
 
     def __init__(self, size: int) -> None:
@@ -55,6 +55,13 @@ class ListCache:
 
     def __len__(self) -> int:
         return len(self._lists)
+
+    def carried(self, keep: Callable[[Hashable], bool]) -> ListCache:
+        """A new cache of the same size with the lists whose key ``keep`` accepts, least recent first as here."""
+        fresh = ListCache(self.size)
+        with self._lock:
+            fresh._lists = OrderedDict((key, ranked) for key, ranked in self._lists.items() if keep(key))
+        return fresh
 
     def ranked(self, key: Hashable, rank: Callable[[], Ranked], *, keep: bool = True) -> tuple[Ranked, str]:
         """The list under ``key``, ranked by ``rank()`` and kept when missing; with ``keep=False`` always ranked

@@ -13,15 +13,17 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from matcher import bundle
 from matcher.crowding import Exposure
-from matcher.matching import Matcher
+from matcher.matching import APPLIED_EVENTS, Matcher
 from service import migrate, store
 from service.cache import ListCache
 
@@ -126,7 +128,8 @@ class Live:
             matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
         revision = int(changes["revision"].max())
-        return Snapshot(snapshot.loaded, matcher, revision, last_event, ListCache(self.list_cache_size))
+        lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events))
+        return Snapshot(snapshot.loaded, matcher, revision, last_event, lists)
 
     # -- serving ----------------------------------------------------------------------------
     @property
@@ -171,3 +174,25 @@ class Live:
                 snapshot = self._catch_up(snapshot, conn)
                 self._snapshot = snapshot
         return snapshot
+
+
+def unaltered(seeker_ids: list[str], opening_ids: list[str], events: pd.DataFrame) -> Callable[[Hashable], bool]:
+    """Whether a kept list (by its key) is still what ranking it again would give after these changes.
+
+    What a list depends on (matcher.matching): a seeker's matches on the openings table, that seeker's row
+    and applications, and every hire (a full opening leaves the open set, which can change any shortlist);
+    an opening's candidates on the seekers table and that opening's row. Views, interviews and other
+    events alter no list; the collaborative history is the bundle's and does not move between reloads.
+    """
+    if opening_ids:
+        return lambda key: False
+    changed = set(seeker_ids)
+    hired = bool((events["event"] == "hired").any())
+    applied = set(events.loc[events["event"].isin(APPLIED_EVENTS), "seeker_id"])
+
+    def keep(key: Hashable) -> bool:
+        if key[0] == "candidates":
+            return not changed
+        return not hired and key[1] not in changed and key[1] not in applied
+
+    return keep

@@ -1,5 +1,6 @@
-"""The ranked-list cache: repeated lists come from it, any write empties it, every read is still checked and
-logged, spread lists never come from it; and the token cache's revocation rules."""
+"""The ranked-list cache: repeated lists come from it, a write drops the lists it can alter and keeps the rest,
+every read is still checked and logged, spread lists never come from it; and the token cache's revocation
+rules."""
 
 from __future__ import annotations
 
@@ -53,6 +54,46 @@ def test_an_application_leaves_the_next_list(client: TestClient) -> None:
     assert after.headers["x-match-cache"] == "miss"
     assert top not in _ids(after) and _ids(after)[0] == _ids(before)[1]
     assert top in _ids(_matches(client, include_applied=True))
+
+
+def test_a_write_drops_only_the_lists_it_can_alter(
+    client: TestClient, settings: Settings, tokens: dict[str, str]
+) -> None:
+    employer = bearer(tokens["employer"])
+
+    def candidates():
+        answer = client.get("/openings/O000/candidates", params={"as_of": AS_OF, "k": 5}, headers=employer)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    def states() -> tuple[str, str, str]:
+        lists = (_matches(client, "S000"), _matches(client, "S001"), candidates())
+        return tuple(answer.headers["x-match-cache"] for answer in lists)
+
+    def event(seeker_id: str, opening_id: str, kind: str) -> None:
+        body = {"seeker_id": seeker_id, "opening_id": opening_id, "event": kind, "occurred_at": f"{AS_OF}T09:00:00"}
+        assert client.post("/events", json=body).status_code == 201
+
+    assert states() == ("miss", "miss", "miss")
+    top = _ids(_matches(client, "S000"))[0]
+    event("S000", top, "viewed")
+    assert states() == ("hit", "hit", "hit"), "a view alters no list"
+    event("S000", top, "applied")
+    assert states() == ("miss", "hit", "hit"), "an application alters that seeker's matches only"
+    stored = client.get("/seekers/S000").json()
+    edited = {k: v for k, v in stored.items() if k not in {"seeker_id", "created_at", "updated_at"}}
+    assert client.put("/seekers/S000", json={**edited, "intro": "봉제 일을 오래 했습니다."}).status_code == 200
+    assert states() == ("miss", "hit", "miss"), "a seeker's edit alters its matches and every candidate list"
+    event("S002", _ids(_matches(client, "S002"))[0], "hired")
+    assert states() == ("miss", "miss", "hit"), "a hire may close an opening in anyone's matches"
+    # Every list kept or ranked again is what an app without the cache answers.
+    kept = [_matches(client, "S000"), _matches(client, "S001"), candidates()]
+    assert [a.headers["x-match-cache"] for a in kept] == ["hit", "hit", "hit"]
+    off = settings.model_copy(update={"match_cache_size": 0})
+    with TestClient(create_app(off), headers=bearer(tokens["counselor"])) as uncached:
+        fresh = [_matches(uncached, "S000"), _matches(uncached, "S001")]
+        fresh.append(uncached.get("/openings/O000/candidates", params={"as_of": AS_OF, "k": 5}, headers=employer))
+    assert [a.json() for a in fresh] == [a.json() for a in kept]
 
 
 def test_an_edited_opening_shows_in_the_next_list(client: TestClient) -> None:
