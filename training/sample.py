@@ -75,6 +75,7 @@ Behavioural model (events)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -109,6 +110,27 @@ class SampleSummary:
         return f"{self.out_dir}: {files} ({self.employers} employers)\nevents: {kinds}"
 
 
+@dataclass
+class SampleWorld:
+    """A generated year: the tables written out and the hidden parameters that produced the events."""
+
+    world: _World
+    seekers: _Seekers
+    openings: _Openings
+    events: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"seekers.csv": self.seekers.table, "openings.csv": self.openings.table, "events.csv": self.events}
+
+    def write(self, out_dir: str | Path) -> Path:
+        """The three contract files in ``out_dir`` (made if missing)."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in self.tables().items():
+            contract.write_table(table, out / name, name.removesuffix(".csv"))
+        return out
+
+
 def load_vocabulary() -> dict:
     """The generator's vocabulary (``training/data/sample_world.json``)."""
     path = resources.files("training") / "data" / "sample_world.json"
@@ -132,30 +154,34 @@ def generate(
     seed : seed of the numpy Generator; the same seed gives byte-identical files.
     progress : show tqdm progress bars.
     """
+    with tqdm(total=4, desc="sample", unit="step", disable=not progress) as bar:
+        built = build(n_seekers, n_openings, seed, progress, step=bar.update)
+        out = built.write(out_dir)
+        bar.update()
+    counts = built.events["event"].value_counts()
+    return SampleSummary(
+        out_dir=out,
+        rows={name: len(built.tables()[name]) for name in ("seekers.csv", "openings.csv", "events.csv")},
+        employers=int(built.openings.table["employer_id"].nunique()),
+        event_counts={kind: int(counts.get(kind, 0)) for kind in EVENT_KINDS},
+    )
+
+
+def build(
+    n_seekers: int, n_openings: int, seed: int, progress: bool = False, step: Callable[[], object] = lambda: None
+) -> SampleWorld:
+    """The sample year in memory, hidden parameters included (``generate`` writes its tables)."""
     world = _World(load_vocabulary())
     if n_seekers < 1 or n_openings < len(world.programs):
         raise ValueError(f"need at least 1 seeker and {len(world.programs)} openings")
     rng = np.random.default_rng(seed)
-    with tqdm(total=4, desc="sample", unit="step", disable=not progress) as bar:
-        openings = _make_openings(rng, world, n_openings)
-        bar.update()
-        seekers = _make_seekers(rng, world, n_seekers)
-        bar.update()
-        events = _simulate(rng, world, seekers, openings, progress)
-        bar.update()
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        contract.write_table(seekers.table, out / "seekers.csv", "seekers")
-        contract.write_table(openings.table, out / "openings.csv", "openings")
-        contract.write_table(events, out / "events.csv", "events")
-        bar.update()
-    counts = events["event"].value_counts()
-    return SampleSummary(
-        out_dir=out,
-        rows={"seekers.csv": len(seekers.table), "openings.csv": len(openings.table), "events.csv": len(events)},
-        employers=int(openings.table["employer_id"].nunique()),
-        event_counts={kind: int(counts.get(kind, 0)) for kind in EVENT_KINDS},
-    )
+    openings = _make_openings(rng, world, n_openings)
+    step()
+    seekers = _make_seekers(rng, world, n_seekers)
+    step()
+    events = _simulate(rng, world, seekers, openings, progress)
+    step()
+    return SampleWorld(world, seekers, openings, events)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -1027,18 +1053,9 @@ def _candidates(
             np.searchsorted(openings.posted, start.min() - 60, side="left"),
             np.searchsorted(openings.posted, end.max(), side="right"),
         )
-        exact = seekers.desired[rows][:, kind_occ]
-        relevance = (
-            2.0 * exact
-            + 1.0 * seekers.past[rows][:, kind_occ]
-            + 0.7 * (seekers.families[rows][:, kind_fam] & ~exact)
-            + 1.0 * seekers.industries[rows][:, kind_ind]
-        )
         ok = eligibility.eligible_block(seekers.birth_year[rows], seekers.groups[rows], class_rules)[:, kind_class]
-        by_kind = (np.exp(relevance) * np.where(ok, 1.0, 0.2)).astype(np.float32)
-        km = haversine_km(seekers.lat[rows, None], seekers.lon[rows, None], place_lat[None, :], place_lon[None, :])
-        ratio = km / seekers.max_km[rows, None]
-        by_place = np.exp(-1.5 * np.maximum(0, ratio - 1) - 0.3 * ratio).astype(np.float32)
+        by_kind = view_weight_by_kind(seekers, rows, kind_occ, kind_fam, kind_ind, ok)
+        by_place = view_weight_by_place(seekers, rows, place_lat, place_lon)
         shape = (len(rows), len(cols))
         weight = np.take(by_kind, kind_of[cols], axis=1, out=weight_buf[: len(rows) * len(cols)].reshape(shape))
         weight *= np.take(by_place, openings.place[cols], axis=1, out=other_buf[: weight.size].reshape(shape))
@@ -1067,6 +1084,33 @@ def _candidates(
     viewed[inverse[~rec]] = True
     viewed |= recommended & (rng.random(len(unique)) < 0.75)
     return unique // n_open, unique % n_open, recommended, viewed
+
+
+def view_weight_by_kind(
+    seekers: _Seekers,
+    rows: np.ndarray,
+    occ: np.ndarray,
+    fam: np.ndarray,
+    ind: np.ndarray,
+    eligible: np.ndarray,
+) -> np.ndarray:
+    """Step 2's weight of each seeker row for each kind of opening (occupation, its family, industry;
+    ``eligible`` rows × kinds)."""
+    exact = seekers.desired[rows][:, occ]
+    relevance = (
+        2.0 * exact
+        + 1.0 * seekers.past[rows][:, occ]
+        + 0.7 * (seekers.families[rows][:, fam] & ~exact)
+        + 1.0 * seekers.industries[rows][:, ind]
+    )
+    return (np.exp(relevance) * np.where(eligible, 1.0, 0.2)).astype(np.float32)
+
+
+def view_weight_by_place(seekers: _Seekers, rows: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Step 2's weight of each seeker row for openings at each place, against the commute limit."""
+    km = haversine_km(seekers.lat[rows, None], seekers.lon[rows, None], lat[None, :], lon[None, :])
+    ratio = km / seekers.max_km[rows, None]
+    return np.exp(-1.5 * np.maximum(0, ratio - 1) - 0.3 * ratio).astype(np.float32)
 
 
 def _sample_rows(
@@ -1121,6 +1165,73 @@ def _later(rng: np.random.Generator, after: np.ndarray, close: np.ndarray, low: 
     office = day * DAY + rng.integers(9 * 60, 18 * 60, len(after))
     same_day = after + 1 + (rng.random(len(after)) * (close - after - 1)).astype(int)
     return np.where(days > 0, office, same_day)
+
+
+def liking(
+    world: _World,
+    seekers: _Seekers,
+    openings: _Openings,
+    s: np.ndarray,
+    o: np.ndarray,
+    cover: np.ndarray,
+    prefer: np.ndarray,
+) -> np.ndarray:
+    """The seeker's wish for pairs (s[i], o[i]) before noise (step 4 of the model)."""
+    occ = openings.occ[o]
+    exact = seekers.desired[s, occ]
+    past = seekers.past[s, occ]
+    fam = seekers.families[s, world.occ_family[occ]] & ~exact & ~past
+    ind = seekers.industries[s, openings.industry[o]] | seekers.industries[s, world.occ_industry[occ]]
+    skill = np.where(openings.n_required[o] > 0, 1.0 * (cover - 0.5), 0.0) + 0.3 * prefer
+    ratio = haversine_km(seekers.lat[s], seekers.lon[s], openings.lat[o], openings.lon[o]) / seekers.max_km[s]
+    wage = np.log(openings.hourly[o] / seekers.hourly[s])
+    wage = np.nan_to_num(2.0 * np.minimum(wage, 0) + 0.5 * np.clip(wage, 0, 0.5))
+    hours = np.nan_to_num(-0.05 * np.abs(openings.hours[o] - seekers.hours[s]))
+    effect = openings.attributes.astype(float) @ world.trait_effect.T  # openings × traits
+    trait = (seekers.traits[s] * effect[o]).sum(axis=1)
+    return (
+        1.6 * exact
+        + 0.8 * past
+        + 0.5 * fam
+        + 0.8 * ind
+        + skill
+        - 2.0 * np.maximum(0, ratio - 1)
+        - 0.3 * ratio
+        + wage
+        + hours
+        + trait
+    )
+
+
+def acceptance(
+    world: _World,
+    seekers: _Seekers,
+    openings: _Openings,
+    s: np.ndarray,
+    o: np.ndarray,
+    cover: np.ndarray,
+    prefer: np.ndarray,
+) -> np.ndarray:
+    """The employer's view of pairs (s[i], o[i]) before noise (step 5); supported programs are more lenient."""
+    gap = seekers.experience[s] - openings.experience_min[o]
+    experience = np.where(
+        openings.experience_min[o] > 0,
+        0.5 * np.clip(gap, -3, 3) - 0.8 * (gap < 0),
+        0.05 * np.minimum(seekers.experience[s], 10),
+    )
+    need = openings.education_min[o]
+    education = np.where((need >= 0) & (seekers.education[s] < need), -1.5, 0.0)
+    past = seekers.past[s, openings.occ[o]]
+    return (
+        1.6 * (cover - 0.6)
+        + 0.4 * prefer
+        + experience
+        + education
+        + 0.6 * past
+        + seekers.employability[s]
+        + openings.selectivity[o]
+        + world.acceptance[openings.program[o]]
+    )
 
 
 class _Pairs:
@@ -1179,58 +1290,15 @@ class _Pairs:
         self, world: _World, seekers: _Seekers, openings: _Openings, cover: np.ndarray, prefer: np.ndarray
     ) -> np.ndarray:
         """The seeker's wish for each pair (step 4 of the model)."""
-        s, o, rng = self.s, self.o, self.rng
-        occ = openings.occ[o]
-        exact = seekers.desired[s, occ]
-        past = seekers.past[s, occ]
-        fam = seekers.families[s, world.occ_family[occ]] & ~exact & ~past
-        ind = seekers.industries[s, openings.industry[o]] | seekers.industries[s, world.occ_industry[occ]]
-        skill = np.where(openings.n_required[o] > 0, 1.0 * (cover - 0.5), 0.0) + 0.3 * prefer
-        ratio = haversine_km(seekers.lat[s], seekers.lon[s], openings.lat[o], openings.lon[o]) / seekers.max_km[s]
-        wage = np.log(openings.hourly[o] / seekers.hourly[s])
-        wage = np.nan_to_num(2.0 * np.minimum(wage, 0) + 0.5 * np.clip(wage, 0, 0.5))
-        hours = np.nan_to_num(-0.05 * np.abs(openings.hours[o] - seekers.hours[s]))
-        effect = openings.attributes.astype(float) @ world.trait_effect.T  # openings × traits
-        trait = (seekers.traits[s] * effect[o]).sum(axis=1)
-        return (
-            1.6 * exact
-            + 0.8 * past
-            + 0.5 * fam
-            + 0.8 * ind
-            + skill
-            - 2.0 * np.maximum(0, ratio - 1)
-            - 0.3 * ratio
-            + wage
-            + hours
-            + trait
-            + rng.normal(0, 0.6, len(s))
-        )
+        mean = liking(world, seekers, openings, self.s, self.o, cover, prefer)
+        return mean + self.rng.normal(0, 0.6, len(self.s))
 
     def _acceptance(
         self, world: _World, seekers: _Seekers, openings: _Openings, cover: np.ndarray, prefer: np.ndarray
     ) -> np.ndarray:
-        """The employer's view of each pair (step 5 of the model); supported programs are more lenient."""
-        s, o = self.s, self.o
-        gap = seekers.experience[s] - openings.experience_min[o]
-        experience = np.where(
-            openings.experience_min[o] > 0,
-            0.5 * np.clip(gap, -3, 3) - 0.8 * (gap < 0),
-            0.05 * np.minimum(seekers.experience[s], 10),
-        )
-        need = openings.education_min[o]
-        education = np.where((need >= 0) & (seekers.education[s] < need), -1.5, 0.0)
-        past = seekers.past[s, openings.occ[o]]
-        return (
-            1.6 * (cover - 0.6)
-            + 0.4 * prefer
-            + experience
-            + education
-            + 0.6 * past
-            + seekers.employability[s]
-            + openings.selectivity[o]
-            + world.acceptance[openings.program[o]]
-            + self.rng.normal(0, 0.6, len(s))
-        )
+        """The employer's view of each pair (step 5 of the model)."""
+        mean = acceptance(world, seekers, openings, self.s, self.o, cover, prefer)
+        return mean + self.rng.normal(0, 0.6, len(self.s))
 
     def settle_offers(self, n_seekers: int) -> None:
         """Offers in time order: positions run out, openings close when full, hired seekers stop."""
