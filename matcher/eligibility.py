@@ -78,8 +78,13 @@ def opening_days(openings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def open_block(days: np.ndarray, posted: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Whether each opening (columns) is open on each day (rows): posted on or before, deadline not past."""
-    d = np.asarray(days).astype("datetime64[ns]")[:, None]
-    return (posted[None, :] <= d) & (last[None, :] >= d)
+    return open_pairs(np.asarray(days)[:, None], posted[None, :], last[None, :])
+
+
+def open_pairs(days: np.ndarray, posted: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether the opening of ``posted[i]``, ``last[i]`` is open on ``days[i]`` (arrays broadcast)."""
+    d = np.asarray(days).astype("datetime64[ns]")
+    return (posted <= d) & (last >= d)
 
 
 def open_on(openings: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:

@@ -37,6 +37,12 @@ class Tables:
         """Openings open on each day (rows)."""
         return eligibility.open_block(days, self.posted, self.last_open)
 
+    def with_rows(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """``pairs`` with their seeker and opening table rows as columns ``s`` and ``o``."""
+        return pairs.assign(
+            s=self.seeker_row.get_indexer(pairs["seeker_id"]), o=self.opening_row.get_indexer(pairs["opening_id"])
+        )
+
     def eligible_block(self, seeker_rows: np.ndarray, opening_rows: np.ndarray | None = None) -> np.ndarray:
         rules = self.rules if opening_rows is None else {k: v[opening_rows] for k, v in self.rules.items()}
         return eligibility.eligible_block(self.birth_year[seeker_rows], self.groups[seeker_rows], rules)
@@ -73,21 +79,20 @@ def seeker_queries(
     was open on its first day (the seeker acted on it then), so every labelled
     pair is a candidate of its query, as at ranking time.
     """
-    pairs = _window(pair_grades(events, side="seeker"), start, end)
-    pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
-    pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
-    pairs["at"] = pairs["first_at"].dt.normalize()
-    pairs["query"] = pd.factorize(pairs["seeker_id"].astype(str) + "|" + pairs["at"].astype(str))[0]
-    return pairs
+    pairs = tables.with_rows(_window(pair_grades(events, side="seeker"), start, end))
+    return _seeker_days(pairs.assign(at=pairs["first_at"].dt.normalize()))
+
+
+def _seeker_days(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` numbered by query: one per seeker and day ``at``."""
+    return pairs.assign(query=pd.factorize(pairs["seeker_id"].astype(str) + "|" + pairs["at"].astype(str))[0])
 
 
 def opening_queries(
     events: pd.DataFrame, tables: Tables, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """One query per opening: its first day in the window and the employer-side grades of its pairs."""
-    pairs = _window(pair_grades(events, side="opening"), start, end)
-    pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
-    pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
+    pairs = tables.with_rows(_window(pair_grades(events, side="opening"), start, end))
     pairs["query"] = pd.factorize(pairs["opening_id"])[0]
     pairs["at"] = pairs.groupby("query")["first_at"].transform("min").dt.normalize()
     return pairs
@@ -199,10 +204,7 @@ def seeker_lookahead_queries(
     days = began.assign(at=began["first_at"].dt.normalize())[["seeker_id", "at"]].drop_duplicates()
     pairs = pairs.merge(days, on="seeker_id")
     ahead = (pairs["first_at"] >= pairs["at"]) & (pairs["first_at"] < pairs["at"] + lookahead)
-    pairs = pairs[ahead].reset_index(drop=True)
-    pairs["s"] = tables.seeker_row.get_indexer(pairs["seeker_id"])
-    pairs["o"] = tables.opening_row.get_indexer(pairs["opening_id"])
-    at = pairs["at"].to_numpy()
-    pairs = pairs[(tables.posted[pairs["o"]] <= at) & (tables.last_open[pairs["o"]] >= at)].reset_index(drop=True)
-    pairs["query"] = pd.factorize(pairs["seeker_id"].astype(str) + "|" + pairs["at"].astype(str))[0]
-    return pairs
+    pairs = tables.with_rows(pairs[ahead].reset_index(drop=True))
+    o = pairs["o"].to_numpy()
+    is_open = eligibility.open_pairs(pairs["at"].to_numpy(), tables.posted[o], tables.last_open[o])
+    return _seeker_days(pairs[is_open].reset_index(drop=True))
