@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 from service import errors
 from service.cache import TokenCache
 from service.config import Settings, get_settings
-from service.db import POOL_SIZE, REQUEST_THREADS, make_engine
+from service.db import ADMITTED_REQUESTS, REQUEST_THREADS, make_engine
 from service.fastlists import FastLists
 from service.ledger import Ledger
 from service.live import Live
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.
     app.add_middleware(FastLists, live=live, settings=settings, tokens=app.state.tokens, ledger=ledger)
-    app.add_middleware(Guard, settings=settings, admitted=POOL_SIZE)
+    app.add_middleware(Guard, settings=settings, admitted=ADMITTED_REQUESTS)
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)
     return app

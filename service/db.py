@@ -7,11 +7,17 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-# Request threads of the service (see service.app). A request holds at most one pooled connection at a time, and
-# no more requests than there are connections are inside the app at once (service.middleware.Guard), so no request
-# ever waits for a connection: a request may hold its connection while it waits for a thread.
-REQUEST_THREADS = 16
-POOL_SIZE = REQUEST_THREADS + 4
+# Requests inside the app at once (service.middleware.Guard); the others wait outside, holding nothing.
+ADMITTED_REQUESTS = 20
+# Request threads (service.app): one for every admitted request, so an admitted request never waits for a thread.
+# A request uses at most one at a time, but may hold a database lock meanwhile: a write route's transaction is
+# committed after its answer is serialised, on a pool thread. Were every thread taken by requests waiting on that
+# lock (SQLite's one writer; service.access queues the process's log writes), they would wait on each other until
+# SQLite's 30 s busy timeout.
+REQUEST_THREADS = ADMITTED_REQUESTS
+# Pooled connections: one per admitted request (a request holds at most one at a time, and may hold it while it
+# waits), one for the access-log thread (service.ledger) and one spare, so no request waits for a connection.
+POOL_SIZE = ADMITTED_REQUESTS + 2
 
 
 def make_engine(url: str) -> Engine:

@@ -1,5 +1,5 @@
-"""Serving for real: the workers' shared socket is marked TCP (Nagle off on each connection), and many
-concurrent requests never starve the connection pool."""
+"""Serving for real: the workers' shared socket is marked TCP (Nagle off on each connection), many
+concurrent requests never starve the connection pool, and writes amid them never wait on the readers."""
 
 from __future__ import annotations
 
@@ -90,3 +90,38 @@ def test_more_concurrent_requests_than_pooled_connections_never_stall(settings, 
     slowest = max(seconds for _, seconds in answers)
     assert codes == Counter({200: 640}), codes
     assert slowest < 20, f"a request took {slowest:.1f} s"
+
+
+def test_writes_amid_many_logged_reads_never_wait_for_the_busy_timeout(settings, tokens: dict[str, str]) -> None:
+    """A write route's transaction is committed after its answer is serialised on a request thread. Before, with
+    fewer threads than admitted requests, every thread could be taken by reads waiting to log (behind SQLite's one
+    writer, held by that very transaction): nothing moved until SQLite's 30 s busy timeout."""
+    uncached = settings.model_copy(update={"match_cache_size": 0})  # every read ranks and logs on its thread
+    server, thread, port = _serving(create_app(uncached))
+    counselor = {"Authorization": f"Bearer {tokens['counselor']}"}
+    writes: list[tuple[int, float]] = []
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=counselor, timeout=60) as client:
+            openings = [o["opening_id"] for o in client.get("/openings", params={"limit": 40}).json()["items"]]
+
+            def read(i: int) -> int:
+                return client.get(f"/seekers/S{i % 6}{i % 12:02d}/matches", params={"as_of": AS_OF}).status_code
+
+            def write(i: int) -> None:
+                body = {"seeker_id": f"S00{i % 10}", "opening_id": openings[i], "event": "viewed"}
+                started = time.perf_counter()
+                code = client.post("/events", json={**body, "occurred_at": f"{AS_OF}T10:00:00"}).status_code
+                writes.append((code, time.perf_counter() - started))
+
+            with ThreadPoolExecutor(64) as pool:
+                reads = pool.map(read, range(1200))
+                with ThreadPoolExecutor(4) as writers:
+                    list(writers.map(write, range(40)))
+                codes = Counter(reads)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+    assert codes == Counter({200: 1200}), codes
+    assert Counter(code for code, _ in writes) == Counter({201: 40})
+    slowest = max(seconds for _, seconds in writes)
+    assert slowest < 10, f"a write took {slowest:.1f} s"
