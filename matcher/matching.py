@@ -202,11 +202,16 @@ class Matcher:
         if events.empty:
             return self
         events = events.assign(occurred_at=pd.to_datetime(events["occurred_at"]))
-        return self._derive(
-            events=pd.concat([self.events, events], ignore_index=True),
-            _applied_pairs=_first_times(pd.concat([self._applied_pairs, _first_times(events, APPLIED_EVENTS)])),
-            _hire_pairs=_first_times(pd.concat([self._hire_pairs, _first_times(events, ("hired",))])),
-        )
+        changes: dict[str, object] = {"events": pd.concat([self.events, events], ignore_index=True)}
+        # Only what the new events touch is recomputed: views leave the hard rules (and the cached
+        # view of each day's open openings) as they were.
+        if events["event"].isin(APPLIED_EVENTS).any():
+            applied = _first_times(events, APPLIED_EVENTS)
+            changes["_applied_pairs"] = _first_times(pd.concat([self._applied_pairs, applied]))
+        if (events["event"] == "hired").any():
+            hires = _first_times(events, ("hired",))
+            changes["_hire_pairs"] = _first_times(pd.concat([self._hire_pairs, hires]))
+        return self._derive(**changes)
 
     @staticmethod
     def _upsert(table: pd.DataFrame, rows: pd.DataFrame, key: str) -> tuple[pd.DataFrame, np.ndarray]:

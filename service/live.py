@@ -40,9 +40,10 @@ class Snapshot:
     matcher: Matcher
     revision: int  # the newest change the matcher has applied
     last_event: int  # the newest event id it knows
-    # Ranked lists computed on this snapshot; the next snapshot starts with an empty one.
+    # Ranked lists computed on this snapshot or carried from the one before (service.live.unaltered).
     lists: ListCache = field(default_factory=lambda: ListCache(0), compare=False, repr=False)
-    # Openings' summaries as shown beside a match, made from this snapshot's table (service.present.match_items).
+    # Openings' summaries as shown beside a match (service.present.match_items), made from the openings table:
+    # carried to the next snapshot while that table is unchanged.
     summaries: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -117,19 +118,21 @@ class Live:
         named = changes.groupby("entity")["entity_id"].unique()
         seeker_ids = list(named.get("seeker", []))
         opening_ids = list(named.get("opening", [])) + store.opening_ids_of(conn, list(named.get("employer", [])))
-        seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
         events, last_event = store.load_events(conn, after=snapshot.last_event)
         matcher = snapshot.matcher
-        matcher = matcher.remove_seekers(sorted(set(seeker_ids) - set(seekers["seeker_id"])))
-        matcher = matcher.remove_openings(sorted(set(opening_ids) - set(openings["opening_id"])))
-        if len(seekers):
-            matcher = matcher.upsert_seekers(seekers)
-        if len(openings):
-            matcher = matcher.upsert_openings(openings)
+        if seeker_ids or opening_ids:  # most changes are events alone: no table is read for them
+            seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
+            matcher = matcher.remove_seekers(sorted(set(seeker_ids) - set(seekers["seeker_id"])))
+            matcher = matcher.remove_openings(sorted(set(opening_ids) - set(openings["opening_id"])))
+            if len(seekers):
+                matcher = matcher.upsert_seekers(seekers)
+            if len(openings):
+                matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
         revision = int(changes["revision"].max())
         lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events))
-        return Snapshot(snapshot.loaded, matcher, revision, last_event, lists)
+        summaries = {} if opening_ids else snapshot.summaries  # made from the openings table, unchanged
+        return Snapshot(snapshot.loaded, matcher, revision, last_event, lists, summaries)
 
     # -- serving ----------------------------------------------------------------------------
     @property
