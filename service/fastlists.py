@@ -11,15 +11,17 @@ route does for one:
   revocation rules as the route's dependency), its role is counselor or seeker, and a seeker reads only itself;
 - the database's newest change revision is read and must equal the snapshot's (so a write by any instance is
   seen exactly as the route sees it), and the access-log row is committed before the answer (same table, same
-  row as the route writes); both in batches of concurrent requests, by :class:`service.ledger.Ledger`;
+  row as the route writes); both in batches of concurrent requests, by :class:`service.ledger.Ledger`. When
+  the snapshot is behind, it is brought up to date (as the route would) and the list, if a write left it in
+  the cache, is confirmed once more;
 - the list's openings are counted as shown (exposure, for ``spread=true``);
 - the body and headers are the route's, byte for byte (``X-Match-Cache: hit``).
 
 Anything else (another path or method, an unknown or uncached token, a role or an id the caller may not
 reach, a query the model refuses or one with ``spread``, repeated or unknown parameters, a list not in the
-cache, a newer revision, any database error) is passed on untouched to the app, which answers it as before
-(401, 403, 404, 422, 503, ranking on a miss). Nothing is sent before that decision, so passing on is always
-possible.
+cache, a revision still newer after catching up, any database error) is passed on untouched to the app,
+which answers it as before (401, 403, 404, 422, 503, ranking on a miss). Nothing is sent before that
+decision, so passing on is always possible.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from datetime import date
 from urllib.parse import parse_qsl
 
 import pandas as pd
+from anyio import to_thread
 from pydantic import ValidationError
 
 from service import access
@@ -70,7 +73,7 @@ class FastLists:
         await self.app(scope, receive, send)
 
     # -- what can be decided without the database --------------------------------------------------------------
-    def _candidate(self, scope) -> tuple[Actor, str, Snapshot, Ranked, pd.Timestamp, str] | None:
+    def _candidate(self, scope) -> tuple[Actor, str, tuple, Snapshot, Ranked, pd.Timestamp, str] | None:
         path: str = scope["path"]
         if not (path.startswith(PREFIX) and path.endswith(SUFFIX)) or scope.get("root_path"):
             return None
@@ -90,10 +93,11 @@ class FastLists:
         if snapshot is None:
             return None
         day = query.as_of or self.settings.today()
-        ranked = snapshot.lists.get(match_key(seeker_id, query, day))
+        key = match_key(seeker_id, query, day)
+        ranked = snapshot.lists.get(key)
         if ranked is None:
             return None
-        return actor, seeker_id, snapshot, ranked, self._timestamp(day), request_id
+        return actor, seeker_id, key, snapshot, ranked, self._timestamp(day), request_id
 
     def _query(self, raw: bytes) -> MatchQuery | None:
         """The validated query, or None where the route should decide (remembered per query string)."""
@@ -145,6 +149,7 @@ class FastLists:
         send: Callable,
         actor: Actor,
         seeker_id: str,
+        key: tuple,
         snapshot: Snapshot,
         ranked: Ranked,
         when: pd.Timestamp,
@@ -153,6 +158,10 @@ class FastLists:
         rows = access.rows_for(actor, MATCH_ROUTE, request_id, seeker_ids=[seeker_id])
         try:
             logged = await self.ledger.confirm_and_log(snapshot.revision, rows)
+            if not logged:  # a write since the snapshot: catch up, and the list may still be there
+                snapshot = await to_thread.run_sync(self.live.current)
+                ranked = snapshot.lists.get(key)
+                logged = ranked is not None and await self.ledger.confirm_and_log(snapshot.revision, rows)
         except Exception as exc:  # a database error: nothing was logged or sent, and the route answers it (503)
             log.debug("short way passed on: %s", type(exc).__name__)
             return False

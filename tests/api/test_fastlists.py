@@ -103,6 +103,25 @@ def test_a_write_by_another_instance_is_seen_before_a_cached_answer(
     assert top not in [m["opening_id"] for m in after.json()["matches"]]
 
 
+def test_after_a_write_that_leaves_the_list_the_short_way_catches_up_and_answers_it(
+    client: TestClient, settings: Settings, tokens: dict[str, str]
+) -> None:
+    first = client.get("/seekers/S000/matches", params=PARAMS)
+    top = first.json()["matches"][0]["opening_id"]
+    live = client.app.state.live
+    behind = live.snapshot.revision
+    with TestClient(create_app(settings), headers=bearer(tokens["counselor"])) as other:  # another instance
+        event = {"seeker_id": "S001", "opening_id": top, "event": "applied", "occurred_at": f"{AS_OF}T09:00:00"}
+        assert other.post("/events", json=event).status_code == 201
+    fast = _short_way(client)
+    before = fast.served
+    after = client.get("/seekers/S000/matches", params=PARAMS)
+    assert fast.served == before + 1, "answered the short way after catching up"
+    assert live.snapshot.revision > behind
+    assert after.headers["x-match-cache"] == "hit" and after.content == first.content
+    assert [r["seeker_id"] for r in _logged(settings, after.headers["x-request-id"])] == ["S000"]
+
+
 def test_a_cached_list_is_not_answered_when_its_read_cannot_be_logged(client: TestClient, settings: Settings) -> None:
     assert client.get("/seekers/S000/matches", params=PARAMS).status_code == 200
     assert client.get("/seekers/S000/matches", params=PARAMS).headers["x-match-cache"] == "hit"
