@@ -23,6 +23,12 @@ connections for ``--duration`` seconds:
 - ``POST /assignments`` for 300 youth × 200 one-person slots: time per call,
   total score against the greedy one-by-one placement.
 
+- ``writes``: the warm run while one more client records events at
+  ``--write-rate`` a second (70 % views, 30 % applications by the same 500
+  seekers, no hires): each write moves the change revision, every worker
+  applies it before its next answer, and an application drops that seeker's
+  cached lists (see ``service.live.unaltered``);
+
 ``--keep DIR`` keeps the generated world and the bundle in DIR and reuses them on the next run (the database
 is always fresh); ``--cases`` picks runs, e.g. ``--cases warm`` for the cached figures alone.
 """
@@ -38,6 +44,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -200,7 +207,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--server-log", default=None, help="keep the service's log here")
     parser.add_argument("--keep", default=None, help="keep (and reuse) the generated world and bundle here")
-    parser.add_argument("--cases", default="cold,warm", help="which runs: cold, warm or both")
+    parser.add_argument("--cases", default="cold,warm,writes", help="which runs: cold, warm, writes")
+    parser.add_argument("--write-rate", type=float, default=10.0, help="events a second in the writes case")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -235,20 +243,27 @@ def main() -> None:
         header = f"{'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8} {'hits':>6}"
         print(f"{'workers':>7} {'conns':>5} {'endpoint':<34} {'cache':<5} {header}")
         matches = "GET /seekers/{id}/matches?k=10"
+        opening_ids = data.openings["opening_id"]
         connections = [int(c) for c in args.connections.split(",")]
         for workers in [int(w) for w in args.workers.split(",")]:
             for cache in args.cases.split(","):
-                size = {"cold": "0", "warm": os.environ.get("JOBMATCH_MATCH_CACHE_SIZE", "4096")}[cache]
+                size = "0" if cache == "cold" else os.environ.get("JOBMATCH_MATCH_CACHE_SIZE", "4096")
                 port = free_port()
                 log = Path(args.server_log or f"{tmp}/server.log").with_suffix(f".{workers}-{cache}.log")
                 process = serve({**env, "JOBMATCH_MATCH_CACHE_SIZE": size}, port, workers, log)
                 try:
                     base = f"http://127.0.0.1:{port}"
                     wrk(base, 3, 32, script, token)  # every worker builds its matcher
-                    if cache == "warm":
+                    if cache != "cold":
                         warm_up(base, script, token, workers)
                     for n in connections:
-                        print(row(workers, n, matches, cache, wrk(base, args.duration, n, script, token)), flush=True)
+                        if cache != "writes":
+                            print(row(workers, n, matches, cache, wrk(base, args.duration, n, script, token)))
+                            continue
+                        with Writer(base, token, ids.tolist(), opening_ids, as_of, args.write_rate) as w:
+                            r = wrk(base, args.duration, n, script, token)
+                        print(row(workers, n, matches, cache, r))
+                        print(f"{'':>13} {w.summary()}", flush=True)
                     if cache == "warm":
                         for n in connections:
                             r = wrk(f"{base}/health", args.duration, n, None, token)
@@ -258,6 +273,48 @@ def main() -> None:
                     os.killpg(process.pid, signal.SIGINT)
                     process.wait(timeout=30)
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+class Writer:
+    """Records events at ``rate`` a second from a thread while the ``with`` block runs."""
+
+    def __init__(self, base: str, token: str, seekers: list[str], openings: pd.Series, as_of: pd.Timestamp,
+                 rate: float) -> None:  # fmt: skip
+        self.base, self.rate, self.as_of = base, rate, as_of
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.seekers, self.openings = seekers, openings.tolist()
+        self.stop = threading.Event()
+        self.sent, self.failed = 0, 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        rng = np.random.default_rng(1)
+        with httpx.Client(base_url=self.base, headers=self.headers, timeout=30) as client:
+            next_at = time.perf_counter()
+            while not self.stop.is_set():
+                body = {
+                    "seeker_id": self.seekers[rng.integers(len(self.seekers))],
+                    "opening_id": self.openings[rng.integers(len(self.openings))],
+                    "event": "viewed" if rng.random() < 0.7 else "applied",
+                    "occurred_at": f"{self.as_of.date()}T10:00:00",
+                }
+                ok = client.post("/events", json=body).status_code == 201
+                self.sent, self.failed = self.sent + ok, self.failed + (not ok)
+                next_at += 1 / self.rate
+                self.stop.wait(max(0.0, next_at - time.perf_counter()))
+
+    def __enter__(self) -> Writer:
+        self.started = time.perf_counter()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.elapsed = time.perf_counter() - self.started
+
+    def summary(self) -> str:
+        return f"(writes: {self.sent} events recorded, {self.sent / self.elapsed:.1f}/s, {self.failed} refused)"
 
 
 def assignments(base: str, token: str, youth: list[str], slots: list[str], workers: int) -> None:
