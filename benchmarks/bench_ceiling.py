@@ -70,9 +70,8 @@ class ExpectedGrade:
         world, sk, op = self.built.world, self.built.seekers, self.built.openings
         n = len(op.posted)
         s, o = np.repeat(rows, n), np.tile(np.arange(n), len(rows))
-        cover, prefer = sample._skill_cover(sk, op, s, o)
-        u = sample.liking(world, sk, op, s, o, cover, prefer)
-        a = sample.acceptance(world, sk, op, s, o, cover, prefer)
+        pairs = sample.PairBasis.of(world, sk, op, s, o)
+        u, a = sample.liking(pairs), sample.acceptance(pairs)
         sig = sample._sigmoid
         applies = sig(u + sk.propensity[s] - 2.3 + 0.8 * recommended.ravel())
         hired = sig(a + 0.3) * (1 - sig(-1.6 - 0.6 * u))

@@ -1167,16 +1167,27 @@ def _later(rng: np.random.Generator, after: np.ndarray, close: np.ndarray, low: 
     return np.where(days > 0, office, same_day)
 
 
-def liking(
-    world: _World,
-    seekers: _Seekers,
-    openings: _Openings,
-    s: np.ndarray,
-    o: np.ndarray,
-    cover: np.ndarray,
-    prefer: np.ndarray,
-) -> np.ndarray:
-    """The seeker's wish for pairs (s[i], o[i]) before noise (step 4 of the model)."""
+@dataclass
+class PairBasis:
+    """What steps 4 and 5 of the model read of pairs (s[i], o[i]): the tables and the skill shares."""
+
+    world: _World
+    seekers: _Seekers
+    openings: _Openings
+    s: np.ndarray
+    o: np.ndarray
+    cover: np.ndarray  # share of the opening's required skills held (1 when none)
+    prefer: np.ndarray  # share of its preferred skills held
+
+    @classmethod
+    def of(cls, world: _World, seekers: _Seekers, openings: _Openings, s: np.ndarray, o: np.ndarray) -> PairBasis:
+        return cls(world, seekers, openings, s, o, *_skill_cover(seekers, openings, s, o))
+
+
+def liking(pairs: PairBasis) -> np.ndarray:
+    """The seeker's wish for each pair before noise (step 4 of the model)."""
+    world, seekers, openings, s, o = pairs.world, pairs.seekers, pairs.openings, pairs.s, pairs.o
+    cover, prefer = pairs.cover, pairs.prefer
     occ = openings.occ[o]
     exact = seekers.desired[s, occ]
     past = seekers.past[s, occ]
@@ -1203,16 +1214,10 @@ def liking(
     )
 
 
-def acceptance(
-    world: _World,
-    seekers: _Seekers,
-    openings: _Openings,
-    s: np.ndarray,
-    o: np.ndarray,
-    cover: np.ndarray,
-    prefer: np.ndarray,
-) -> np.ndarray:
-    """The employer's view of pairs (s[i], o[i]) before noise (step 5); supported programs are more lenient."""
+def acceptance(pairs: PairBasis) -> np.ndarray:
+    """The employer's view of each pair before noise (step 5); supported programs are more lenient."""
+    world, seekers, openings, s, o = pairs.world, pairs.seekers, pairs.openings, pairs.s, pairs.o
+    cover, prefer = pairs.cover, pairs.prefer
     gap = seekers.experience[s] - openings.experience_min[o]
     experience = np.where(
         openings.experience_min[o] > 0,
@@ -1253,9 +1258,9 @@ class _Pairs:
         n = len(s)
         self.recommended, self.viewed = recommended, viewed
         eligible = eligibility.eligible(seekers.birth_year, seekers.groups, rules, s, o)
-        cover, prefer = _skill_cover(seekers, openings, s, o)
-        u = self._liking(world, seekers, openings, cover, prefer)
-        a = self._acceptance(world, seekers, openings, cover, prefer)
+        basis = PairBasis.of(world, seekers, openings, s, o)
+        u = liking(basis) + rng.normal(0, 0.6, n)  # step 4
+        a = acceptance(basis) + rng.normal(0, 0.6, n)  # step 5
         # timeline in minutes from Jan 1, all inside posted_at..deadline (23:30 of the deadline day)
         first = np.maximum(seekers.start[s], openings.posted[o])
         last = np.maximum(np.minimum(seekers.end[s], openings.deadline[o]), first)
@@ -1285,20 +1290,6 @@ class _Pairs:
         self.retains = rng.random(n) < _sigmoid(retention)
         self.t_ret = self.t_out + (RETENTION_DAYS + rng.integers(0, 15, n)) * DAY
         self.stops = seekers.stops[s]
-
-    def _liking(
-        self, world: _World, seekers: _Seekers, openings: _Openings, cover: np.ndarray, prefer: np.ndarray
-    ) -> np.ndarray:
-        """The seeker's wish for each pair (step 4 of the model)."""
-        mean = liking(world, seekers, openings, self.s, self.o, cover, prefer)
-        return mean + self.rng.normal(0, 0.6, len(self.s))
-
-    def _acceptance(
-        self, world: _World, seekers: _Seekers, openings: _Openings, cover: np.ndarray, prefer: np.ndarray
-    ) -> np.ndarray:
-        """The employer's view of each pair (step 5 of the model)."""
-        mean = acceptance(world, seekers, openings, self.s, self.o, cover, prefer)
-        return mean + self.rng.normal(0, 0.6, len(self.s))
 
     def settle_offers(self, n_seekers: int) -> None:
         """Offers in time order: positions run out, openings close when full, hired seekers stop."""
