@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service import clock
 
 DEFAULT_DATABASE_URL = "sqlite:///var/jobmatch.db"
 DEFAULT_SECRET = "development-only-secret-change-me"
@@ -26,8 +28,8 @@ class Settings(BaseSettings):
     model_dir: Path = Path("models")
     # Above this many seekers or openings an assignment request is refused (the slot matrix grows as their product).
     max_assignment_size: int = Field(2000, ge=1)
-    # The day match lists are computed for when a request names none; empty means today. The demo sets it
-    # inside its sample year so that its openings are open.
+    # The day match lists are computed for, and events recorded without a time are stamped on, when a request
+    # names none; empty means today. The demo sets it inside its sample year so that its openings are open.
     default_as_of: date | None = None
     # Abuse limits (``limits`` notation). Per token for callers with one, per address for everyone;
     # self-search without a token has its own, tighter limit.
@@ -53,6 +55,12 @@ class Settings(BaseSettings):
     def today(self) -> date:
         """The as-of day of a request that gives none."""
         return self.default_as_of or date.today()
+
+    def now(self) -> datetime:
+        """When an event recorded without a time happened: Seoul time now, moved to ``default_as_of`` when one
+        is set, so that what the demo records counts in the lists it shows (an application leaves them)."""
+        now = clock.now()
+        return datetime.combine(self.default_as_of, now.time()) if self.default_as_of else now
 
 
 @lru_cache

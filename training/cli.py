@@ -260,7 +260,8 @@ Demo tokens (new ones each run; the database keeps only their hashes):
   curl -s -X POST -H "$C" http://{host}:{port}/assignments -H 'content-type: application/json' \\
        -d '{{"program": "youth_1on1"}}'
 
-Lists are computed for {as_of} (inside the sample year) unless a request gives ?as_of=. Ctrl-C stops.
+Lists are computed for {as_of} (inside the sample year) unless a request gives ?as_of=; events recorded
+without occurred_at are stamped on that day. Ctrl-C stops.
 """
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select
 
 from service import clock, crud, tables
 from service.auth import CounselorOrSeeker
-from service.deps import PagingDep, ReadDep, WriteDep
+from service.deps import PagingDep, ReadDep, SettingsDep, WriteDep
 from service.schemas import EventCreate, EventPublic, Page
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -17,7 +17,7 @@ SEEKER_EVENTS = frozenset({"viewed", "applied", "declined"})
 
 
 @router.post("", status_code=201, response_model=EventPublic)
-def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep) -> dict:
+def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep, settings: SettingsDep) -> dict:
     """Record one event; a hire needs a position left and is recorded once per pair."""
     if actor.role == "seeker" and body.event not in SEEKER_EVENTS:
         raise crud.bad_query("event", f"구직자는 {', '.join(sorted(SEEKER_EVENTS))}만 기록할 수 있습니다", "body")
@@ -26,7 +26,7 @@ def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep) ->
     opening = crud.fetch(conn, tables.openings, body.opening_id)
     if opening is None:
         raise crud.bad_query("opening_id", f"등록되지 않은 공고입니다: {body.opening_id}", "body")
-    occurred_at = clock.to_local(body.occurred_at) if body.occurred_at else clock.now()
+    occurred_at = clock.to_local(body.occurred_at) if body.occurred_at else settings.now()
     if body.event == "hired":
         hires = select(func.count()).where(
             tables.events.c.opening_id == body.opening_id, tables.events.c.event == "hired"

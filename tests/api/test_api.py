@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import AS_OF
+from service import clock
+from service.app import create_app
+from tests.api.conftest import AS_OF, bearer
 
 NEW_SEEKER = {
     "seeker_id": "N001",
@@ -149,6 +153,21 @@ def test_events_are_validated(client: TestClient) -> None:
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "opening_id"
     listed = client.get("/events", params={"seeker_id": "S000", "limit": 200}).json()
     assert any(e["event"] == "viewed" and e["opening_id"] == "O000" for e in listed["items"])
+
+
+def test_an_event_without_a_time_is_stamped_on_the_services_as_of_day(settings, tokens: dict[str, str]) -> None:
+    """With JOBMATCH_DEFAULT_AS_OF (the demo's day inside its sample year), what is recorded now counts in the
+    lists of that day: an application leaves them."""
+    on_day = settings.model_copy(update={"default_as_of": date.fromisoformat(AS_OF)})
+    with TestClient(create_app(on_day), headers=bearer(tokens["counselor"])) as client:
+        top = client.get("/seekers/S000/matches").json()["matches"][0]["opening_id"]
+        recorded = client.post("/events", json={"seeker_id": "S000", "opening_id": top, "event": "applied"})
+        assert recorded.status_code == 201, recorded.text
+        assert recorded.json()["occurred_at"].startswith(AS_OF)
+        assert top not in [m["opening_id"] for m in client.get("/seekers/S000/matches").json()["matches"]]
+    with TestClient(create_app(settings), headers=bearer(tokens["counselor"])) as client:  # none set: now
+        recorded = client.post("/events", json={"seeker_id": "S000", "opening_id": top, "event": "viewed"})
+        assert recorded.json()["occurred_at"].startswith(clock.now().date().isoformat())
 
 
 def test_candidates_show_only_consenting_and_masked(client: TestClient) -> None:
