@@ -53,8 +53,9 @@ class Settings(BaseSettings):
             )
 
     def today(self) -> date:
-        """The as-of day of a request that gives none."""
-        return self.default_as_of or date.today()
+        """The as-of day of a request that gives none: ``default_as_of``, else the day in Seoul (the service's
+        clock, which stamps events), whatever the host's time zone."""
+        return self.default_as_of or clock.now().date()
 
     def now(self) -> datetime:
         """When an event recorded without a time happened: Seoul time now, moved to ``default_as_of`` when one

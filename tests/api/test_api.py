@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -168,6 +168,22 @@ def test_an_event_without_a_time_is_stamped_on_the_services_as_of_day(settings, 
     with TestClient(create_app(settings), headers=bearer(tokens["counselor"])) as client:  # none set: now
         recorded = client.post("/events", json={"seeker_id": "S000", "opening_id": top, "event": "viewed"})
         assert recorded.json()["occurred_at"].startswith(clock.now().date().isoformat())
+
+
+def test_lists_without_as_of_are_for_the_day_of_the_services_clock(
+    settings, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day a list is computed for when a request names none is the service clock's (Seoul) day, the day an
+    event recorded without a time is stamped on. The host's own date differs from 00:00 to 09:00 Seoul time on a
+    host kept on UTC: lists were for the day before, and an application recorded then stayed in them."""
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 2, 21, 0, 30))  # 2025-02-20 15:30 UTC
+    with TestClient(create_app(settings), headers=bearer(tokens["counselor"])) as client:
+        listed = client.get("/seekers/S000/matches").json()
+        assert listed["as_of"] == "2025-02-21" and listed["matches"]
+        top = listed["matches"][0]["opening_id"]
+        recorded = client.post("/events", json={"seeker_id": "S000", "opening_id": top, "event": "applied"})
+        assert recorded.status_code == 201, recorded.text
+        assert top not in [m["opening_id"] for m in client.get("/seekers/S000/matches").json()["matches"]]
 
 
 def test_candidates_show_only_consenting_and_masked(client: TestClient) -> None:
