@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 # Requests inside the app at once (service.middleware.Guard); the others wait outside, holding nothing.
@@ -12,12 +12,27 @@ ADMITTED_REQUESTS = 20
 # Request threads (service.app): one for every admitted request, so an admitted request never waits for a thread.
 # A request uses at most one at a time, but may hold a database lock meanwhile: a write route's transaction is
 # committed after its answer is serialised, on a pool thread. Were every thread taken by requests waiting on that
-# lock (SQLite's one writer; service.access queues the process's log writes), they would wait on each other until
-# SQLite's 30 s busy timeout.
+# lock (SQLite's one writer, or one_writer's lock on PostgreSQL; service.access queues the process's log writes),
+# they would wait on each other until SQLite's 30 s busy timeout (on PostgreSQL, for ever).
 REQUEST_THREADS = ADMITTED_REQUESTS
 # Pooled connections: one per admitted request (a request holds at most one at a time, and may hold it while it
 # waits), one for the access-log thread (service.ledger) and one spare, so no request waits for a connection.
 POOL_SIZE = ADMITTED_REQUESTS + 2
+
+
+# Writers take this PostgreSQL advisory lock (service.db.one_writer) for their whole transaction.
+WRITE_LOCK = 0x6A6F626D
+
+
+def one_writer(conn: Connection) -> None:
+    """Hold off every other writer until this transaction ends (PostgreSQL; SQLite has one writer anyway).
+
+    Snapshots catch up on the changes and events past the last ids they read (service.live), so ids must be
+    committed in the order they were given. On PostgreSQL, two transactions committed in any order: a snapshot
+    catching up between the two commits passed the earlier one's ids and never applied it.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
 def make_engine(url: str) -> Engine:

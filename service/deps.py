@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
 from service.config import Settings
+from service.db import one_writer
 from service.live import Live
 
 MAX_PAGE_SIZE = 200
@@ -34,8 +35,9 @@ def read_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[
 
 
 def write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """A connection in a transaction, committed when the route returns without error."""
+    """A connection in a transaction, committed when the route returns without error; one writer at a time."""
     with engine.begin() as conn:
+        one_writer(conn)
         yield conn
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from matcher.contract import ContractError, Dataset, Problem, parse_records, write_table
 from service import tables
+from service.db import one_writer
 from service.pseudonym import pseudonymize
 
 BATCH = 5_000
@@ -60,6 +61,7 @@ def import_dataset(engine: Engine, data: Dataset, *, replace: bool = False) -> I
     Ids already in the database are refused (nothing is overwritten silently).
     """
     with engine.begin() as conn:
+        one_writer(conn)
         if replace:
             for table in (tables.changes, tables.events, tables.openings, tables.seekers, tables.employers):
                 conn.execute(delete(table))

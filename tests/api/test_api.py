@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from service import clock
+from service import clock, crud
 from service.app import create_app
 from tests.api.conftest import AS_OF, bearer
 
@@ -242,6 +245,44 @@ def test_catching_up_on_changes_equals_a_fresh_build(client: TestClient) -> None
     assert "S005" not in set(caught_up.matcher.seekers["seeker_id"])
     names = caught_up.matcher.openings.set_index("opening_id")["employer_name"]
     assert names["O000"] == "새 이름 봉제"
+
+
+def test_writes_committed_out_of_order_are_all_caught_up(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catching up reads the changes and events past the last ids it saw, so writes must commit in the order of
+    their ids. On PostgreSQL two write transactions committed in any order: catching up between the two commits
+    passed the earlier one's ids, and the live matcher never learned of it (here an application: the opening
+    stayed in the seeker's list until a reload)."""
+
+    def listed() -> list[str]:
+        answer = client.get("/seekers/S000/matches", params={"as_of": AS_OF})
+        return [m["opening_id"] for m in answer.json()["matches"]]
+
+    top = listed()[0]
+    held, release = threading.Event(), threading.Event()
+    record_change = crud.record_change
+
+    def first_held(conn, entity: str, entity_id: str) -> None:
+        record_change(conn, entity, entity_id)
+        if not held.is_set():  # the first write's transaction commits only once released
+            held.set()
+            release.wait(10)
+
+    monkeypatch.setattr(crud, "record_change", first_held)
+
+    def post(seeker_id: str, kind: str) -> int:
+        body = {"seeker_id": seeker_id, "opening_id": top, "event": kind, "occurred_at": f"{AS_OF}T09:00:00"}
+        return client.post("/events", json=body).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(post, "S000", "applied")
+        assert held.wait(10)
+        second = pool.submit(post, "S001", "viewed")
+        with contextlib.suppress(TimeoutError):
+            second.result(timeout=1)  # committed now, or waiting for the first
+        client.app.state.live.current()  # a request catching up meanwhile
+        release.set()
+        assert (first.result(timeout=30), second.result(timeout=30)) == (201, 201)
+    assert top not in listed()
 
 
 def test_self_search_without_an_account_stores_nothing(app_client: TestClient, client: TestClient) -> None:
