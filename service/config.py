@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     rate_limit_anonymous: str = "30/minute"
     max_body_bytes: int = Field(1_000_000, ge=1024)
     # Ranked match and candidate lists kept per model snapshot (least recently used go first; a list of 10 is
-    # about 4 KB). Any write or reload starts an empty one. 0 turns the cache off.
+    # about 4 KB). A write drops the lists it can alter, a reload all. 0 turns the cache off.
     match_cache_size: int = Field(4096, ge=0)
     # How long this process trusts a token it has looked up. A revocation through this process applies at once;
     # one through another worker, instance or the CLI applies here after at most this many seconds. 0: never.

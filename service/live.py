@@ -184,8 +184,9 @@ def unaltered(seeker_ids: list[str], opening_ids: list[str], events: pd.DataFram
 
     What a list depends on (matcher.matching): a seeker's matches on the openings table, that seeker's row
     and applications, and every hire (a full opening leaves the open set, which can change any shortlist);
-    an opening's candidates on the seekers table and that opening's row. Views, interviews and other
-    events alter no list; the collaborative history is the bundle's and does not move between reloads.
+    an opening's candidates on the seekers table and that opening's row. Views and recommendations alter no
+    list (an interview, a rejection or a decline counts as an application: APPLIED_EVENTS); the collaborative
+    history is the bundle's and does not move between reloads.
     """
     if opening_ids:
         return lambda key: False
