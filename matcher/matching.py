@@ -182,6 +182,18 @@ class Matcher:
         rows = np.flatnonzero(keep)
         return self._derive(seekers=_rows_of(self.seekers, rows), seeker_codes=self.seeker_codes.take(rows))
 
+    def drop_events(self, seeker_ids: list[str]) -> Matcher:
+        """A Matcher that no longer knows these seekers' events (erased with them): their applications and
+        hires stop counting, so an opening they filled has its positions back."""
+        gone = list(seeker_ids)
+        if not gone or not self.events["seeker_id"].isin(gone).any():
+            return self
+        return self._derive(
+            events=self.events[~self.events["seeker_id"].isin(gone)].reset_index(drop=True),
+            _applied_pairs=self._applied_pairs[~self._applied_pairs["seeker_id"].isin(gone)],
+            _hire_pairs=self._hire_pairs[~self._hire_pairs["seeker_id"].isin(gone)],
+        )
+
     def remove_openings(self, opening_ids: list[str]) -> Matcher:
         """A Matcher without these openings (unknown ids are ignored); their events stay recorded."""
         keep = ~self.opening_row.isin(list(opening_ids))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,9 +120,12 @@ class Live:
         opening_ids = list(named.get("opening", [])) + store.opening_ids_of(conn, list(named.get("employer", [])))
         events, last_event = store.load_events(conn, after=snapshot.last_event)
         matcher = snapshot.matcher
+        removed: list[str] = []
         if seeker_ids or opening_ids:  # most changes are events alone: no table is read for them
             seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
-            matcher = matcher.remove_seekers(sorted(set(seeker_ids) - set(seekers["seeker_id"])))
+            removed = sorted(set(seeker_ids) - set(seekers["seeker_id"]))
+            # A deleted seeker's events were erased with it (service.routers.seekers.delete_seeker).
+            matcher = matcher.remove_seekers(removed).drop_events(removed)
             matcher = matcher.remove_openings(sorted(set(opening_ids) - set(openings["opening_id"])))
             if len(seekers):
                 matcher = matcher.upsert_seekers(seekers)
@@ -130,7 +133,7 @@ class Live:
                 matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
         revision = int(changes["revision"].max())
-        lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events))
+        lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events, removed))
         summaries = {} if opening_ids else snapshot.summaries  # made from the openings table, unchanged
         return Snapshot(snapshot.loaded, matcher, revision, last_event, lists, summaries)
 
@@ -179,11 +182,14 @@ class Live:
         return snapshot
 
 
-def unaltered(seeker_ids: list[str], opening_ids: list[str], events: pd.DataFrame) -> Callable[[Hashable], bool]:
+def unaltered(
+    seeker_ids: list[str], opening_ids: list[str], events: pd.DataFrame, removed: Sequence[str] = ()
+) -> Callable[[Hashable], bool]:
     """Whether a kept list (by its key) is still what ranking it again would give after these changes.
 
     What a list depends on (matcher.matching): a seeker's matches on the openings table, that seeker's row
-    and applications, and every hire (a full opening leaves the open set, which can change any shortlist);
+    and applications, and every hire (a full opening leaves the open set, which can change any shortlist;
+    a deleted seeker's hires are erased with it, which can bring one back);
     an opening's candidates on the seekers table and that opening's row. Views and recommendations alter no
     list (an interview, a rejection or a decline counts as an application: APPLIED_EVENTS); the collaborative
     history is the bundle's and does not move between reloads.
@@ -191,7 +197,8 @@ def unaltered(seeker_ids: list[str], opening_ids: list[str], events: pd.DataFram
     if opening_ids:
         return lambda key: False
     changed = set(seeker_ids)
-    hired = bool((events["event"] == "hired").any())
+    # A deleted seeker's hires go with it, which may give an opening its positions back: like a hire.
+    hired = bool((events["event"] == "hired").any()) or bool(removed)
     applied = set(events.loc[events["event"].isin(APPLIED_EVENTS), "seeker_id"])
 
     def keep(key: Hashable) -> bool:

@@ -151,6 +151,25 @@ def test_a_hire_filling_the_last_position_removes_the_opening_for_everyone(
     assert lists(full) == lists(scratch)
 
 
+def test_dropping_a_seekers_events_equals_a_matcher_built_without_them(
+    trained: TrainResult, planted_data: Dataset, base: Matcher
+) -> None:
+    target = open_of(planted_data, 0)
+    positions = int(planted_data.openings.set_index("opening_id").at[target, "positions"])
+    when = AS_OF - pd.Timedelta(hours=1)
+    hires = pd.DataFrame([event(f"S5{i:02d}", target, "hired", when) for i in range(positions)])
+    full = base.add_events(hires)
+    assert viewers(full, target) == set()
+    gone = ["S500", "S000"]  # a hired seeker, and one with history of its own
+    dropped = full.drop_events(gone).remove_seekers(gone)
+    assert viewers(dropped, target), "the erased hire gave the opening a position back"
+    events = pd.concat([planted_data.events, hires], ignore_index=True)
+    kept = ~events["seeker_id"].isin(gone)
+    seekers = planted_data.seekers[~planted_data.seekers["seeker_id"].isin(gone)]
+    scratch = Matcher(trained.model, seekers, planted_data.openings, events[kept])
+    assert lists(dropped) == lists(scratch)
+
+
 def test_events_for_rows_not_yet_loaded_count_once_the_rows_arrive(planted_data: Dataset, base: Matcher) -> None:
     added = new_opening(planted_data, open_of(planted_data, 5), "O-NEW-2")
     applied = pd.DataFrame([event("S500", "O-NEW-2", "applied", AS_OF - pd.Timedelta(days=1))])

@@ -96,6 +96,26 @@ def test_a_write_drops_only_the_lists_it_can_alter(
     assert [a.json() for a in fresh] == [a.json() for a in kept]
 
 
+def test_a_deleted_seekers_hires_go_with_it_and_free_their_positions(
+    client: TestClient, settings: Settings, tokens: dict[str, str]
+) -> None:
+    """Deleting a seeker erases its events: an opening it filled is open again, as a service started afresh
+    on the same database sees it."""
+    top = _ids(_matches(client))[0]
+    positions = client.get(f"/openings/{top}").json()["positions"]
+    others = [s["seeker_id"] for s in client.get("/seekers", params={"limit": 50}).json()["items"]]
+    hired = [seeker_id for seeker_id in others if seeker_id != "S000"][-positions:]
+    for seeker_id in hired:
+        event = {"seeker_id": seeker_id, "opening_id": top, "event": "hired", "occurred_at": f"{AS_OF}T09:00:00"}
+        assert client.post("/events", json=event).status_code == 201
+    assert top not in _ids(_matches(client)), "full"
+    assert client.delete(f"/seekers/{hired[0]}").status_code == 204
+    again = _matches(client)
+    assert top in _ids(again), "a position is free again"
+    with TestClient(create_app(settings), headers=bearer(tokens["counselor"])) as fresh:
+        assert _matches(fresh).json() == again.json()
+
+
 def test_an_edited_opening_shows_in_the_next_list(client: TestClient) -> None:
     before = _matches(client)
     top = before.json()["matches"][0]
