@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 
 from service import clock, crud, tables
 from service.auth import CounselorOrSeeker
@@ -36,9 +36,25 @@ def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep, se
         if conn.scalar(hires) >= opening["positions"]:
             raise crud.conflict(f"이 공고의 모집 인원({opening['positions']}명)이 모두 채용되어 남은 자리가 없습니다.")
     record = {**body.model_dump(), "occurred_at": occurred_at}
-    event_id = conn.execute(insert(tables.events).values(**record).returning(tables.events.c.event_id)).scalar_one()
+    event_id = conn.execute(_insert_event(record, opening["positions"])).scalar()
+    if event_id is None:  # a hire for the last position was recorded since the check above
+        raise crud.conflict(f"이 공고의 모집 인원({opening['positions']}명)이 모두 채용되어 남은 자리가 없습니다.")
     crud.record_change(conn, "event", str(event_id))
     return {"event_id": event_id, **record}
+
+
+def _insert_event(record: dict, positions: int):
+    """The insert of one event; a hire is inserted only while a position is left, counted by the insert
+    itself. The check before it reads outside SQLite's write lock, so two hires for the last position sent
+    at once could both pass it; one statement counts and writes under the lock."""
+    columns = list(record)
+    row = select(*(literal(record[name], tables.events.c[name].type).label(name) for name in columns))
+    if record["event"] == "hired":
+        hires = select(func.count()).where(
+            tables.events.c.opening_id == record["opening_id"], tables.events.c.event == "hired"
+        )
+        row = row.where(hires.scalar_subquery() < positions)
+    return insert(tables.events).from_select(columns, row).returning(tables.events.c.event_id)
 
 
 @router.get("", response_model=Page[EventPublic])

@@ -125,3 +125,38 @@ def test_writes_amid_many_logged_reads_never_wait_for_the_busy_timeout(settings,
     assert Counter(code for code, _ in writes) == Counter({201: 40})
     slowest = max(seconds for _, seconds in writes)
     assert slowest < 10, f"a write took {slowest:.1f} s"
+
+
+def test_simultaneous_hires_never_fill_more_than_the_positions(settings, tokens: dict[str, str]) -> None:
+    """Hires for the last position sent at once: one is recorded, the others are refused (409), on every database."""
+    server, thread, port = _serving(create_app(settings))
+    counselor = {"Authorization": f"Bearer {tokens['counselor']}"}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=counselor, timeout=60) as client:
+            seekers = [s["seeker_id"] for s in client.get("/seekers", params={"limit": 100}).json()["items"]]
+            openings = client.get("/openings", params={"limit": 5}).json()["items"]
+            start = threading.Barrier(8)
+
+            def hire(opening_id: str, seeker_id: str, at_once: bool = False) -> int:
+                body = {"seeker_id": seeker_id, "opening_id": opening_id, "event": "hired"}
+                if at_once:
+                    start.wait()
+                return client.post("/events", json={**body, "occurred_at": f"{AS_OF}T10:00:00"}).status_code
+
+            outcomes, recorded = {}, {}
+            for opening in openings:
+                opening_id, positions = opening["opening_id"], opening["positions"]
+                already = [e for e in client.get("/events", params={"opening_id": opening_id}).json()["items"]]
+                free = [s for s in seekers if s not in {e["seeker_id"] for e in already}]
+                left = positions - sum(e["event"] == "hired" for e in already)
+                assert all(hire(opening_id, s) == 201 for s in free[: left - 1]), "all but the last position"
+                with ThreadPoolExecutor(8) as pool:
+                    race = pool.map(lambda s, o=opening_id: hire(o, s, at_once=True), free[left - 1 : left + 7])
+                    outcomes[opening_id] = Counter(race)
+                events = client.get("/events", params={"opening_id": opening_id, "limit": 100}).json()["items"]
+                recorded[opening_id] = (sum(e["event"] == "hired" for e in events), positions)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+    assert all(c == Counter({201: 1, 409: 7}) for c in outcomes.values()), outcomes
+    assert all(hired == positions for hired, positions in recorded.values()), recorded
