@@ -28,19 +28,25 @@ def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep, se
         raise crud.bad_query("opening_id", f"등록되지 않은 공고입니다: {body.opening_id}", "body")
     occurred_at = clock.to_local(body.occurred_at) if body.occurred_at else settings.now()
     if body.event == "hired":
-        hires = select(func.count()).where(
-            tables.events.c.opening_id == body.opening_id, tables.events.c.event == "hired"
-        )
-        if conn.scalar(hires.where(tables.events.c.seeker_id == body.seeker_id)):
+        if conn.scalar(_hires(body.opening_id).where(tables.events.c.seeker_id == body.seeker_id)):
             raise crud.conflict("이 구직자는 이미 이 공고에 채용된 것으로 기록되어 있습니다.")
-        if conn.scalar(hires) >= opening["positions"]:
-            raise crud.conflict(f"이 공고의 모집 인원({opening['positions']}명)이 모두 채용되어 남은 자리가 없습니다.")
+        if conn.scalar(_hires(body.opening_id)) >= opening["positions"]:
+            raise _full(opening["positions"])
     record = {**body.model_dump(), "occurred_at": occurred_at}
     event_id = conn.execute(_insert_event(record, opening["positions"])).scalar()
     if event_id is None:  # a hire for the last position was recorded since the check above
-        raise crud.conflict(f"이 공고의 모집 인원({opening['positions']}명)이 모두 채용되어 남은 자리가 없습니다.")
+        raise _full(opening["positions"])
     crud.record_change(conn, "event", str(event_id))
     return {"event_id": event_id, **record}
+
+
+def _hires(opening_id: str):
+    """How many hires the opening has recorded."""
+    return select(func.count()).where(tables.events.c.opening_id == opening_id, tables.events.c.event == "hired")
+
+
+def _full(positions: int):
+    return crud.conflict(f"이 공고의 모집 인원({positions}명)이 모두 채용되어 남은 자리가 없습니다.")
 
 
 def _insert_event(record: dict, positions: int):
@@ -50,10 +56,7 @@ def _insert_event(record: dict, positions: int):
     columns = list(record)
     row = select(*(literal(record[name], tables.events.c[name].type).label(name) for name in columns))
     if record["event"] == "hired":
-        hires = select(func.count()).where(
-            tables.events.c.opening_id == record["opening_id"], tables.events.c.event == "hired"
-        )
-        row = row.where(hires.scalar_subquery() < positions)
+        row = row.where(_hires(record["opening_id"]).scalar_subquery() < positions)
     return insert(tables.events).from_select(columns, row).returning(tables.events.c.event_id)
 
 
