@@ -185,11 +185,12 @@ class Matcher:
     def drop_events(self, seeker_ids: list[str]) -> Matcher:
         """A Matcher that no longer knows these seekers' events (erased with them): their applications and
         hires stop counting, so an opening they filled has its positions back."""
-        gone = list(seeker_ids)
-        if not gone or not self.events["seeker_id"].isin(gone).any():
+        erased = self.events["seeker_id"].isin(list(seeker_ids))
+        if not erased.any():
             return self
+        gone = list(seeker_ids)
         return self._derive(
-            events=self.events[~self.events["seeker_id"].isin(gone)].reset_index(drop=True),
+            events=self.events[~erased].reset_index(drop=True),
             _applied_pairs=self._applied_pairs[~self._applied_pairs["seeker_id"].isin(gone)],
             _hire_pairs=self._hire_pairs[~self._hire_pairs["seeker_id"].isin(gone)],
         )
@@ -217,12 +218,9 @@ class Matcher:
         changes: dict[str, object] = {"events": pd.concat([self.events, events], ignore_index=True)}
         # Only what the new events touch is recomputed: views leave the hard rules (and the cached
         # view of each day's open openings) as they were.
-        if events["event"].isin(APPLIED_EVENTS).any():
-            applied = _first_times(events, APPLIED_EVENTS)
-            changes["_applied_pairs"] = _first_times(pd.concat([self._applied_pairs, applied]))
-        if (events["event"] == "hired").any():
-            hires = _first_times(events, ("hired",))
-            changes["_hire_pairs"] = _first_times(pd.concat([self._hire_pairs, hires]))
+        for name, kinds in (("_applied_pairs", APPLIED_EVENTS), ("_hire_pairs", ("hired",))):
+            if events["event"].isin(kinds).any():
+                changes[name] = _first_times(pd.concat([getattr(self, name), _first_times(events, kinds)]))
         return self._derive(**changes)
 
     @staticmethod
