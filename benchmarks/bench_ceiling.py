@@ -45,6 +45,7 @@ class ExpectedGrade:
 
     def __init__(self, built: sample.SampleWorld, tables: Tables, events: pd.DataFrame, views_only: bool) -> None:
         self.built, self.views_only = built, views_only
+        self.rules = eligibility.opening_rules(built.openings.table)
         self.year_start = np.datetime64(f"{built.world.year}-01-01")
         self.s = tables.seeker_row.get_indexer(events["seeker_id"])
         self.o = tables.opening_row.get_indexer(events["opening_id"])
@@ -53,8 +54,7 @@ class ExpectedGrade:
     def view_chances(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Chances that the seeker views the opening by itself, and that a counselor recommends it."""
         world, sk, op = self.built.world, self.built.seekers, self.built.openings
-        rules = eligibility.opening_rules(op.table)
-        ok = eligibility.eligible_block(sk.birth_year[rows], sk.groups[rows], rules)
+        ok = eligibility.eligible_block(sk.birth_year[rows], sk.groups[rows], self.rules)
         fam = world.occ_family[op.occ]
         weight = sample.view_weight_by_kind(sk, rows, op.occ, fam, op.industry, ok).astype(float)
         lat, lon = world.places["lat"].to_numpy()[op.place], world.places["lon"].to_numpy()[op.place]

@@ -161,7 +161,7 @@ def generate(
     counts = built.events["event"].value_counts()
     return SampleSummary(
         out_dir=out,
-        rows={name: len(built.tables()[name]) for name in ("seekers.csv", "openings.csv", "events.csv")},
+        rows={name: len(table) for name, table in built.tables().items()},
         employers=int(built.openings.table["employer_id"].nunique()),
         event_counts={kind: int(counts.get(kind, 0)) for kind in EVENT_KINDS},
     )
