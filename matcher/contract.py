@@ -120,27 +120,79 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Problem:
-    """A bad cell or row: where it is and why it was refused."""
+    """A bad cell or row: where it is and why it was refused.
+
+    ``knock_on`` marks an event refused only because the seeker or opening it names was itself
+    refused: fixing that row fixes the event.
+    """
 
     file: str
     line: int
     column: str
     reason: str
+    knock_on: bool = False
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: column {self.column!r}: {self.reason}"
+        where = f" column {self.column!r}:" if self.column else ""
+        return f"{self.file}:{self.line}:{where} {self.reason}"
 
 
 class ContractError(ValueError):
-    """Input that breaks the contract; ``problems`` lists every bad row found."""
+    """Input that breaks the contract; ``problems`` lists every bad row found.
 
-    def __init__(self, problems: list[Problem], hint: str = "") -> None:
+    The message leads with the causes: files in the order seekers, openings, events; a column
+    refused in most rows as one line; events refused only because of rows refused above as one line.
+    """
+
+    def __init__(self, problems: list[Problem], hint: str = "", rows: dict[str, int] | None = None) -> None:
         self.problems = problems
-        shown = "\n".join(f"  {p}" for p in problems[:MAX_LISTED_PROBLEMS])
-        more = len(problems) - MAX_LISTED_PROBLEMS
+        lines = summary_lines(problems, rows)
+        shown = "\n".join(f"  {line}" for line in lines[:MAX_LISTED_PROBLEMS])
+        more = len(lines) - MAX_LISTED_PROBLEMS
         tail = f"\n  ... and {more} more" if more > 0 else ""
         hint = f"\n{hint}" if hint else ""
         super().__init__(f"{len(problems)} problem(s) in the input:\n{shown}{tail}{hint}")
+
+
+FILE_ORDER = ("seekers.csv", "openings.csv", "events.csv")
+# A column refused in at least this share of a file's rows (and this many) is reported as one line.
+BROKEN_COLUMN_SHARE = 0.5
+BROKEN_COLUMN_MIN = 5
+
+
+def summary_lines(problems: list[Problem], rows: dict[str, int] | None = None) -> list[str]:
+    """The problems as the lines a person reads: causes first, the knock-on events as one line, and,
+    given ``rows`` (records per file), each column refused in most rows of its file as one line."""
+    order = {name: i for i, name in enumerate(FILE_ORDER)}
+    ranked = sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.file, p.line))
+    own = [p for p in ranked if not p.knock_on]
+    knock_on = [p for p in ranked if p.knock_on]
+    lines: list[str] = []
+    for file in dict.fromkeys(p.file for p in own):
+        here = [p for p in own if p.file == file]
+        total = (rows or {}).get(file, 0)
+        broken = {}
+        for column in dict.fromkeys(p.column for p in here if p.column and p.line > 1 and total):
+            hits = [p for p in here if p.column == column]
+            if len(hits) >= max(BROKEN_COLUMN_MIN, BROKEN_COLUMN_SHARE * total):
+                broken[column] = hits
+        for column, hits in broken.items():
+            first = hits[0]
+            lines.append(
+                f"{file}: column {column!r} refused in {len(hits):,} of {total:,} rows, "
+                f"e.g. line {first.line}: {first.reason}"
+            )
+        lines.extend(str(p) for p in here if p.column not in broken or p.line <= 1)
+    if knock_on:
+        named = {p.column for p in knock_on}
+        kinds = " or ".join(
+            kind for key, kind in (("seeker_id", "seekers"), ("opening_id", "openings")) if key in named
+        )
+        lines.append(
+            f"events.csv: {len(knock_on):,} row(s) name {kinds} refused above "
+            f"(first at line {min(p.line for p in knock_on)}); they load once those rows are fixed"
+        )
+    return lines
 
 
 @dataclass
@@ -216,7 +268,9 @@ class _Checker:
         for p in raw.problems:
             self.flag(np.array([line_to_row[p.line]]), p.column, p.reason)
 
-    def flag(self, rows: Iterable[int] | np.ndarray, column: str, reason: str | list[str]) -> None:
+    def flag(
+        self, rows: Iterable[int] | np.ndarray, column: str, reason: str | list[str], *, knock_on: bool = False
+    ) -> None:
         rows = np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows)
         if rows.dtype == bool:
             rows = np.flatnonzero(rows)
@@ -225,7 +279,7 @@ class _Checker:
             why = redact(why)  # a reason may quote a cell; a registration number is never repeated
             self.bad[i] = True
             self.reasons[i].append(f"{column}: {why}" if column else why)
-            self.problems.append(Problem(self.raw.label, int(self.raw.lines[i]), column, why))
+            self.problems.append(Problem(self.raw.label, int(self.raw.lines[i]), column, why, knock_on))
 
 
 def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
@@ -296,21 +350,14 @@ def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
 
 def _parse_table(raw: _Raw, columns: tuple[Column, ...], warn: list[str]) -> tuple[pd.DataFrame, _Checker]:
     """Type every contract column of a raw table; missing optional columns take defaults."""
+    header = header_problems(raw, columns)
+    if header:
+        raise ContractError(header)
     check = _Checker(raw)
     known = {c.name for c in columns}
-    missing_required = [c.name for c in columns if c.required and c.name not in raw.header]
-    if missing_required:
-        raise ContractError(
-            [Problem(raw.label, 1, name, "required column is missing from the header") for name in missing_required]
-        )
     extra = [h or "(blank)" for h in dict.fromkeys(raw.header) if h not in known]
     if extra:
         warn.append(f"{raw.label}: ignoring unknown column(s): {', '.join(extra)}")
-    duplicated_header = sorted({h for h in raw.header if h in known and raw.header.count(h) > 1})
-    if duplicated_header:
-        raise ContractError(
-            [Problem(raw.label, 1, h, "column appears more than once in the header") for h in duplicated_header]
-        )
     typed = {}
     n = len(raw.rows)
     for col in columns:
@@ -318,6 +365,16 @@ def _parse_table(raw: _Raw, columns: tuple[Column, ...], warn: list[str]) -> tup
         typed[col.name] = _parse_column(col, values.reset_index(drop=True), check)
     _check_rrn(raw, columns, check)
     return pd.DataFrame(typed), check
+
+
+def header_problems(raw: _Raw, columns: tuple[Column, ...]) -> list[Problem]:
+    """Required columns missing from the header, and contract columns named twice in it."""
+    known = {c.name for c in columns}
+    missing = [c.name for c in columns if c.required and c.name not in raw.header]
+    twice = sorted({h for h in raw.header if h in known and raw.header.count(h) > 1})
+    return [Problem(raw.label, 1, name, "required column is missing from the header") for name in missing] + [
+        Problem(raw.label, 1, h, "column appears more than once in the header") for h in twice
+    ]
 
 
 def _check_rrn(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None:
@@ -387,10 +444,21 @@ def _finish_openings(frame: pd.DataFrame, check: _Checker) -> pd.DataFrame:
     return frame
 
 
-def _finish_events(frame: pd.DataFrame, check: _Checker, seeker_ids: pd.Index, opening_ids: pd.Index) -> pd.DataFrame:
-    for key, known, label in (("seeker_id", seeker_ids, "seekers.csv"), ("opening_id", opening_ids, "openings.csv")):
-        unknown = (~frame[key].isin(known) & frame[key].notna()).to_numpy()
-        check.flag(unknown, key, [f"unknown id {v!r} (not a valid row of {label})" for v in frame[key][unknown]])
+def _finish_events(
+    frame: pd.DataFrame, check: _Checker, valid: dict[str, pd.Index], refused: dict[str, pd.Index]
+) -> pd.DataFrame:
+    """Events must name valid seekers and openings (``valid``: ids per key); an id whose own row was
+    refused (``refused``) makes a knock-on problem, fixed by fixing that row."""
+    for key, label in (("seeker_id", "seekers.csv"), ("opening_id", "openings.csv")):
+        unknown = (~frame[key].isin(valid[key]) & frame[key].notna()).to_numpy()
+        knock_on = unknown & frame[key].isin(refused[key]).to_numpy()
+        absent = unknown & ~knock_on
+        for rows, why, cause in (
+            (knock_on, "its row in {} was refused", True),
+            (absent, "not a valid row of {}", False),
+        ):
+            reasons = [f"unknown id {v!r} ({why.format(label)})" for v in frame[key][rows]]
+            check.flag(rows, key, reasons, knock_on=cause)
     return frame
 
 
@@ -454,27 +522,48 @@ def load_folder(
         header = ",".join(c.name for c in EVENT_COLUMNS)
         raws["events"] = _read_raw(io.StringIO(header + "\n"), "events.csv")
 
+    # What stops a whole file comes first, for every file at once: a header, a file with no rows.
+    fatal = [p for name, raw in raws.items() for p in header_problems(raw, FILES[name])]
+    if fatal:
+        raise ContractError(fatal)
+    for name in ("seekers", "openings"):
+        if raws[name].rows.empty:
+            fatal.append(Problem(f"{name}.csv", 1, "", f"the file has a header but no rows: no {name} to match"))
+    if fatal:
+        raise ContractError(fatal)
+
     seekers, seeker_check = _parse_table(raws["seekers"], SEEKER_COLUMNS, warn)
     seekers = _finish_seekers(seekers, seeker_check)
     openings, opening_check = _parse_table(raws["openings"], OPENING_COLUMNS, warn)
     openings = _finish_openings(openings, opening_check)
     events, event_check = _parse_table(raws["events"], EVENT_COLUMNS, warn)
     # Events may only point at rows that survive validation.
-    good_seekers = pd.Index(seekers.loc[~seeker_check.bad, "seeker_id"])
-    good_openings = pd.Index(openings.loc[~opening_check.bad, "opening_id"])
-    events = _finish_events(events, event_check, good_seekers, good_openings)
+    ids = {
+        "seeker_id": (seekers["seeker_id"], seeker_check.bad),
+        "opening_id": (openings["opening_id"], opening_check.bad),
+    }
+    valid = {key: pd.Index(values[~bad]) for key, (values, bad) in ids.items()}
+    refused = {key: pd.Index(values[bad]) for key, (values, bad) in ids.items()}
+    events = _finish_events(events, event_check, valid, refused)
 
     checks = {"seekers": seeker_check, "openings": opening_check, "events": event_check}
-    problems = [p for c in checks.values() for p in c.problems]
-    problems.sort(key=lambda p: (p.file, p.line))
+    problems = [p for c in checks.values() for p in sorted(c.problems, key=lambda p: p.line)]
+    rows = {f"{name}.csv": len(raw.rows) for name, raw in raws.items()}
     if problems and not skip_bad_rows:
-        raise ContractError(problems, hint="Fix the rows above, or rerun with --skip-bad-rows.")
+        raise ContractError(problems, hint="Fix the rows above, or rerun with --skip-bad-rows.", rows=rows)
     rejected: dict[str, int] = {}
     out_dir = Path(rejects_dir) if rejects_dir is not None else folder
     for name, check in checks.items():
         rejected[name] = _write_rejects(raws[name], check, out_dir, name) if skip_bad_rows else 0
         if rejected[name]:
             warn.append(f"{name}.csv: {rejected[name]} bad row(s) skipped, see {out_dir / f'rejected-{name}.csv'}")
+    for name in ("seekers", "openings"):
+        if checks[name].bad.all():
+            raise ContractError(
+                [p for p in problems if p.file == f"{name}.csv"],
+                hint=f"Every row of {name}.csv was refused (see {out_dir / f'rejected-{name}.csv'}): no {name} left.",
+                rows=rows,
+            )
     for message in warn:
         warnings.warn(message, stacklevel=2)
     return Dataset(

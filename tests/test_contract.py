@@ -636,9 +636,16 @@ def test_strict_mode_raises_with_all_problems(bad_folder: Path) -> None:
     assert found == EXPECTED_BAD
     message = str(info.value)
     assert "8 problem(s)" in message
+    knock_on = {("events.csv", 3), ("events.csv", 4)}  # name the refused seeker S2 and opening O2
+    assert {(p.file, p.line) for p in info.value.problems if p.knock_on} == knock_on
     for file, spots in EXPECTED_BAD.items():
         for line, _ in spots:
-            assert f"{file}:{line}:" in message
+            assert (f"{file}:{line}:" in message) != ((file, line) in knock_on)
+    assert "events.csv: 2 row(s) name seekers or openings refused above (first at line 3)" in message
+    # causes first: seekers, then openings, then events, the knock-on line last
+    positions = [message.index(f"{file}:{line}:") for file, spots in EXPECTED_BAD.items() for line, _ in spots
+                 if (file, line) not in knock_on]  # fmt: skip
+    assert positions == sorted(positions) and positions[-1] < message.index("events.csv: 2 row(s)")
     assert not list(bad_folder.glob("rejected-*.csv")), "strict mode writes no reject files"
 
 
@@ -729,3 +736,60 @@ def test_write_table_round_trip_of_empty_events(tmp_path: Path) -> None:
     assert len(second.events) == 0
     pd.testing.assert_frame_equal(first.seekers, second.seekers)
     pd.testing.assert_frame_equal(first.openings, second.openings)
+
+
+# --------------------------------------------------------------------------- the cause first
+
+
+def _many_rows(n: int) -> tuple[list[str], list[str], list[str]]:
+    """n seekers, n openings and two events each, all good."""
+    seekers = [SEEKERS[0]] + [f"S{i},1980,마장동" for i in range(n)]
+    openings = [OPENINGS[0]] + [f"O{i},E1,성수수제화,갑피 제조원 모집,성수2가1동,2024-03-01" for i in range(n)]
+    events = [EVENTS[0]] + [f"S{i},O{i},{kind},2024-03-02" for i in range(n) for kind in ("viewed", "applied")]
+    return seekers, openings, events
+
+
+def test_a_broken_openings_column_comes_first_and_its_knock_on_events_are_one_line(tmp_path: Path) -> None:
+    seekers, openings, events = _many_rows(30)
+    openings = [openings[0]] + [row.replace("2024-03-01", "2024/03/01") for row in openings[1:]]
+    with pytest.raises(ContractError) as info:
+        load_folder(write_folder(tmp_path, seekers, openings, events))
+    problems = info.value.problems
+    assert len(problems) == 30 + 60, "every refused row is still listed in the problems (and reject files)"
+    assert sum(p.knock_on for p in problems) == 60
+    lines = str(info.value).splitlines()
+    assert lines[1].strip().startswith("openings.csv: column 'posted_at' refused in 30 of 30 rows, e.g. line 2:")
+    assert "not an ISO date" in lines[1]
+    assert lines[2].strip().startswith("events.csv: 60 row(s) name openings refused above (first at line 2)")
+    assert len(lines) == 4  # the count, the column, the knock-on line, the hint
+
+
+def test_an_event_naming_an_id_that_exists_nowhere_is_not_a_knock_on(tmp_path: Path) -> None:
+    seekers, openings, events = _many_rows(3)
+    seekers[1] = "S0,1800,마장동"  # refused: its two events are knock-ons
+    events.append("S9,O1,viewed,2024-03-05")  # S9 is in no file: a problem of its own
+    problems = problems_of(write_folder(tmp_path, seekers, openings, events))
+    assert [(p.file, p.line, p.knock_on) for p in problems] == [
+        ("seekers.csv", 2, False),
+        ("events.csv", 2, True),
+        ("events.csv", 3, True),
+        ("events.csv", 8, False),
+    ]
+
+
+@pytest.mark.parametrize("file", ["seekers", "openings"])
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_file_with_a_header_and_no_rows_says_so(tmp_path: Path, file: str, skip: bool) -> None:
+    tables = {"seekers": SEEKERS, "openings": OPENINGS}
+    folder = write_folder(tmp_path, **{file: [tables[file][0]]}, events=[EVENTS[0]])
+    problem = only_problem(folder) if not skip else problems_of(folder, skip_bad_rows=True)[0]
+    assert_problem(problem, f"{file}.csv", 1, "", f"header but no rows: no {file} to match")
+
+
+def test_skipping_every_seeker_row_is_an_error_not_an_empty_world(tmp_path: Path) -> None:
+    seekers = [SEEKERS[0], "S1,1800,마장동", "S2,1801,마장동"]
+    folder = write_folder(tmp_path, seekers=seekers)
+    with pytest.raises(ContractError, match=r"Every row of seekers\.csv was refused"):
+        load_folder(folder, skip_bad_rows=True)
+    _, rows = read_rejects(folder / "rejected-seekers.csv")
+    assert [r["seeker_id"] for r in rows] == ["S1", "S2"]
