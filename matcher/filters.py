@@ -17,8 +17,10 @@ def opening_filter(
     employment_type: str | None = None,
     max_km: float | None = None,
     origin: tuple[float, float] | None = None,
+    max_hours: float | None = None,
 ) -> np.ndarray:
-    """Mask of openings passing every filter given; ``max_km`` is straight-line distance from ``origin``."""
+    """Mask of openings passing every filter given; ``max_km`` is straight-line distance from ``origin``,
+    ``max_hours`` the weekly hours at most (an opening that states no hours does not pass it)."""
     mask = np.ones(len(openings), dtype=bool)
     for column, wanted in (
         ("dong", dong),
@@ -38,4 +40,6 @@ def opening_filter(
             openings["lon"].to_numpy(dtype=float),
         )
         mask &= distance <= max_km
+    if max_hours is not None:
+        mask &= openings["hours_per_week"].to_numpy(dtype=float) <= max_hours  # NaN compares False
     return mask

@@ -8,16 +8,17 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
-from service import errors
+from service import errors, pages
 from service.cache import TokenCache
 from service.config import Settings, get_settings
 from service.db import ADMITTED_REQUESTS, REQUEST_THREADS, make_engine
 from service.fastlists import FastLists
 from service.ledger import Ledger
 from service.live import Live
-from service.middleware import Guard
+from service.middleware import Guard, MovingWindow
 from service.routers import admin, assignments, employers, events, openings, search, seekers
 from service.schemas import ERROR_RESPONSES
 
@@ -54,18 +55,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledger.close()
         engine.dispose()
 
-    app = FastAPI(
-        title="jobmatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, responses=ERROR_RESPONSES
+    # Swagger UI and ReDoc from the files fastapi-offline ships (no CDN): /docs and /redoc work offline.
+    app = FastAPIOffline(
+        title="jobmatch",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.ledger = ledger
+    app.state.limiter = MovingWindow()  # rate-limit counters, shared by Guard and the signed-in pages
     errors.install(app)
     # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.
     app.add_middleware(FastLists, live=live, settings=settings, tokens=app.state.tokens, ledger=ledger)
-    app.add_middleware(Guard, settings=settings, admitted=ADMITTED_REQUESTS)
+    app.add_middleware(Guard, settings=settings, admitted=ADMITTED_REQUESTS, limiter=app.state.limiter)
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)
+    pages.install(app)  # after the error handlers: pages answer their errors as pages
     return app

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # one through another worker, instance or the CLI applies here after at most this many seconds. 0: never.
     token_cache_seconds: float = Field(5.0, ge=0, le=60)
     employer_candidate_lists_per_day: int = Field(200, ge=1)
+    # Page sign-in (service.pages): how long a session lasts from sign-in, and whether its cookie is sent only
+    # over HTTPS (turn on behind TLS; browsers treat http://127.0.0.1 as secure, other plain-HTTP hosts not).
+    session_hours: float = Field(8.0, gt=0, le=24 * 30)
+    session_cookie_secure: bool = False
 
     def check_secret(self) -> None:
         """Refuse a default secret anywhere but on a developer's machine."""

@@ -21,14 +21,31 @@ log = logging.getLogger("jobmatch.requests")
 
 async def _reply(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+    await _send(send, status, body, b"application/json", headers)
+
+
+async def _send(send, status: int, body: bytes, media: bytes, headers: list[tuple[bytes, bytes]] = ()) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+            "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()), *headers],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# Outside the anonymous limit: health, the API's docs and their files, the pages' files, and the signed-in pages,
+# which are counted per session once it is verified (service.pages.web.signed_in; no session: sent to sign in).
+UNLIMITED_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+UNLIMITED_PREFIXES = ("/static/", "/static-offline-docs/", "/desk", "/employer", "/signout")
+LIMIT_PAGE = """<!doctype html>
+<html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>잠시 후 다시 시도하세요 · 성동구 일자리 매칭</title><link rel="stylesheet" href="/static/pages/pages.css">
+</head><body><main id="main"><h1>요청이 너무 많습니다</h1>
+<p class="alert" role="alert">짧은 시간에 요청이 너무 많이 들어왔습니다. 1분쯤 기다린 뒤 다시 시도하세요.</p>
+<p><a href="/">처음 화면으로</a></p></main></body></html>
+"""
 
 
 class MovingWindow:
@@ -85,11 +102,11 @@ class Guard:
     the pool's 30 s timeout. Admitting no more requests than there are connections makes that wait impossible.
     """
 
-    def __init__(self, app, settings: Settings, admitted: int) -> None:
+    def __init__(self, app, settings: Settings, admitted: int, limiter: MovingWindow | None = None) -> None:
         self.app = app
         self.settings = settings
         self.admission = asyncio.Semaphore(admitted)
-        self.limiter = MovingWindow()
+        self.limiter = limiter or MovingWindow()
         self.per_token = parse(settings.rate_limit_token)
         self.per_address = parse(settings.rate_limit_address)
         self.anonymous = parse(settings.rate_limit_anonymous)
@@ -102,7 +119,8 @@ class Guard:
         if authorization:
             key = hashlib.sha256(authorization).hexdigest()[:24]
             return not self.limiter.hit(self.per_token, "token", key)
-        if scope["path"] in ("/health", "/docs", "/openapi.json", "/redoc"):
+        path = scope["path"]
+        if path in UNLIMITED_PATHS or path.startswith(UNLIMITED_PREFIXES):
             return False
         return not self.limiter.hit(self.anonymous, "anonymous", address)
 
@@ -124,7 +142,11 @@ class Guard:
         try:
             headers = dict(scope.get("headers") or [])
             if self._limited(scope, headers):
-                await _reply(sending, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", [(b"retry-after", b"60")])
+                retry = [(b"retry-after", b"60")]
+                if b"text/html" in headers.get(b"accept", b""):  # a browser: a page it can show
+                    await _send(sending, 429, LIMIT_PAGE.encode(), b"text/html; charset=utf-8", retry)
+                else:
+                    await _reply(sending, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", retry)
                 return
             declared = headers.get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):

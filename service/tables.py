@@ -126,6 +126,18 @@ tokens = Table(
     Column("revoked_at", DateTime),
 )
 
+# Signed-in page sessions (service.pages.sessions): the cookie is stored only as its sha256, like a token.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("token_id", String(32), ForeignKey("tokens.token_id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # the token every writing form of the session carries
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),  # set at sign-out: the cookie is dead even if a browser keeps it
+)
+
 # Who read which seeker's data, when and through which route. Only ids: the entries outlive a deleted seeker.
 access_log = Table(
     "access_log",

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from service import access, crud, present, tables
 from service.auth import Actor, AnyRole, CounselorOrEmployer
 from service.cache import Ranked
+from service.config import Settings
 from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
 from service.live import Live, Snapshot
 from service.schemas import CandidateList, OpeningCreate, OpeningFields, OpeningPublic, Page
@@ -116,8 +117,25 @@ def opening_candidates(
     as_of: Annotated[date | None, Query(description="default: today")] = None,
 ) -> Response:
     """Consenting, eligible seekers for one opening, best first, in the profile an employer may see."""
-    # A list is kept on the snapshot it was ranked on (X-Match-Cache); ownership, the employer's daily cap and
-    # the access log are checked and written on every request.
+    ranked, state = candidate_list(conn, live, settings, actor, request.state.request_id, opening_id, k, as_of)
+    return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
+
+
+def candidate_list(
+    conn: Connection,
+    live: Live,
+    settings: Settings,
+    actor: Actor,
+    request_id: str,
+    opening_id: str,
+    k: int = 10,
+    as_of: date | None = None,
+) -> tuple[Ranked, str]:
+    """An opening's ranked candidates as the API answers them (a ``CandidateList`` body) and the cache state.
+
+    A list is kept on the snapshot it was ranked on; ownership, the employer's daily cap and the access log are
+    checked and written on every call. The candidates route and the employer page both call this.
+    """
     _editable(conn, actor, opening_id)
     if (
         actor.role == "employer"
@@ -131,9 +149,8 @@ def opening_candidates(
     ranked, state = snapshot.lists.ranked(
         ("candidates", opening_id, day, k), lambda: _rank_candidates(live, snapshot, opening_id, day, k)
     )
-    access.record(conn, actor, access.CANDIDATE_ROUTE, request.state.request_id, seeker_ids=ranked.ids,
-                  opening_id=opening_id)  # fmt: skip
-    return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
+    access.record(conn, actor, access.CANDIDATE_ROUTE, request_id, seeker_ids=ranked.ids, opening_id=opening_id)
+    return ranked, state
 
 
 def _rank_candidates(live: Live, snapshot: Snapshot, opening_id: str, day: date, k: int) -> Ranked:

@@ -8,16 +8,27 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Engine, String, cast, delete, insert, select, update
 
 from matcher import crowding, reference
 from matcher.filters import opening_filter
 from service import access, crud, present, tables
-from service.auth import Counselor, CounselorOrSeeker
+from service.auth import Actor, Counselor, CounselorOrSeeker
 from service.cache import Ranked
+from service.config import Settings
 from service.deps import EngineDep, LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
 from service.live import Live, Snapshot
-from service.schemas import Consent, EmploymentType, MatchList, Page, Program, SeekerCreate, SeekerFields, SeekerPublic
+from service.schemas import (
+    Consent,
+    EmploymentType,
+    Group,
+    MatchList,
+    Page,
+    Program,
+    SeekerCreate,
+    SeekerFields,
+    SeekerPublic,
+)
 
 router = APIRouter(prefix="/seekers", tags=["seekers"])
 
@@ -39,8 +50,24 @@ def create_seeker(actor: Counselor, body: SeekerCreate, conn: WriteDep) -> dict:
 
 
 @router.get("", response_model=Page[SeekerPublic])
-def list_seekers(actor: Counselor, request: Request, conn: ReadDep, paging: PagingDep) -> dict:
-    rows, total = crud.page(conn, select(tables.seekers).order_by(tables.seekers.c.seeker_id), paging)
+def list_seekers(
+    actor: Counselor,
+    request: Request,
+    conn: ReadDep,
+    paging: PagingDep,
+    q: Annotated[str | None, Query(max_length=100, description="part of the seeker id")] = None,
+    dong: Annotated[str | None, Query(max_length=100)] = None,
+    group: Group | None = None,
+) -> dict:
+    """Seekers, by id; ``q``, ``dong`` and ``group`` narrow the list (the counselor desk's search)."""
+    query = select(tables.seekers).order_by(tables.seekers.c.seeker_id)
+    if q:
+        query = query.where(tables.seekers.c.seeker_id.icontains(q.strip(), autoescape=True))
+    if dong:
+        query = query.where(tables.seekers.c.dong == dong)
+    if group:  # groups is a JSON list of known words: its text holds the quoted word exactly when it is listed
+        query = query.where(cast(tables.seekers.c.groups, String).contains(f'"{group}"'))
+    rows, total = crud.page(conn, query, paging)
     access.record(conn, actor, "GET /seekers", request.state.request_id, seeker_ids=[r["seeker_id"] for r in rows])
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
@@ -92,7 +119,8 @@ def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, co
     return Response(status_code=204)
 
 
-FILTERS = ("dong", "program", "industry", "employment_type", "max_km")  # the MatchQuery fields passed to opening_filter
+# The MatchQuery fields passed to opening_filter.
+FILTERS = ("dong", "program", "industry", "employment_type", "max_km", "max_hours")
 MATCH_ROUTE = "GET /seekers/{id}/matches"  # as written to the access log
 
 
@@ -106,6 +134,7 @@ class MatchQuery(BaseModel):
     industry: Annotated[str | None, Field(max_length=200)] = None
     employment_type: EmploymentType | None = None
     max_km: Annotated[float | None, Field(gt=0, le=1000)] = None
+    max_hours: Annotated[int | None, Field(ge=1, le=168, description="weekly hours at most (stated hours only)")] = None
     include_applied: bool = False
     spread: Annotated[
         bool,
@@ -129,11 +158,22 @@ def seeker_matches(
     query: Annotated[MatchQuery, Query()],
 ) -> Response:
     """Openings for one seeker, best first, each with two to four Korean reasons."""
-    # (Not in the docstring, which is the published description.) Lists without spread are kept on the snapshot
-    # they were ranked on (X-Match-Cache: hit or miss); a spread list depends on what was shown before and is
-    # ranked every time (bypass). Either way the caller is checked and the read logged on every request. The
-    # body is answered as serialized once: the response model documents it, it is not validated again.
-    # A cache hit is usually answered before it gets here, by service.fastlists (same checks, same log row).
+    # (Not in the docstring, which is the published description.) The body is answered as serialized once:
+    # the response model documents it, it is not validated again. A cache hit is usually answered before it
+    # gets here, by service.fastlists (same checks, same log row).
+    ranked, state = match_list(live, settings, engine, actor, request.state.request_id, seeker_id, query)
+    return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
+
+
+def match_list(
+    live: Live, settings: Settings, engine: Engine, actor: Actor, request_id: str, seeker_id: str, query: MatchQuery
+) -> tuple[Ranked, str]:
+    """A seeker's ranked openings as the API answers them (a ``MatchList`` body) and the cache state.
+
+    Lists without spread are kept on the snapshot they were ranked on (hit or miss); a spread list depends on
+    what was shown before and is ranked every time (bypass). Either way the caller is checked and the read
+    logged on every call. The matches route and the counselor desk both call this.
+    """
     _own(actor, seeker_id)
     k, spread, include_applied = query.k, query.spread, query.include_applied
     filters = query.model_dump(include=set(FILTERS))
@@ -148,8 +188,8 @@ def seeker_matches(
             keep=not spread,
         )
         live.exposure.add(ranked.ids, when)
-        access.record(conn, actor, MATCH_ROUTE, request.state.request_id, seeker_ids=[seeker_id])
-    return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
+        access.record(conn, actor, MATCH_ROUTE, request_id, seeker_ids=[seeker_id])
+    return ranked, state
 
 
 def _rank_matches(
