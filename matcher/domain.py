@@ -73,6 +73,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "rejected",
     "declined",
     "retained",
+    "interview_asked",  # an employer asked the center to arrange an interview (service: POST /openings/{id}/interviews)
 )
 # Graded relevance for learning and evaluation: hired/retained > interviewed >
 # applied > viewed; recommended, rejected and declined carry no positive grade.
@@ -85,6 +86,7 @@ EVENT_GRADE: dict[str, int] = {
     "retained": 4,
     "rejected": 0,
     "declined": 0,
+    "interview_asked": 0,  # the employer's interest, not the seeker's: no grade on the seeker side
 }
 
 # Paid hours in a month under the Labor Standards Act: the weekly hours plus the paid

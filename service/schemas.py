@@ -262,6 +262,21 @@ class EventPublic(BaseModel):
     occurred_at: LocalDateTime
 
 
+class InterviewAsk(Input):
+    """An employer asks the center to arrange an interview with one of its opening's candidates."""
+
+    seeker_id: Id
+
+
+class InterviewAsked(BaseModel):
+    """The recorded ask; the center arranges the interview, so no contact data is ever in it."""
+
+    event_id: int
+    opening_id: str
+    seeker_id: str
+    asked_at: LocalDateTime
+
+
 # -- assignments ------------------------------------------------------------------------------
 Pair = Annotated[list[Id], Field(min_length=2, max_length=2, description="[seeker_id, opening_id]")]
 

@@ -80,8 +80,25 @@ def dong_map(counts: dict[str, int], title: str, unit: str, ident: str = "dong-m
             f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="12" fill="{ink}" aria-hidden="true">'
             f'{escape(dong.name)}<tspan x="{x:.1f}" dy="14" font-weight="700">{value}</tspan></text>'
         )
+    parts.append(_legend(top, unit))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _legend(top: int, unit: str) -> str:
+    """Swatches of the scale with the counts each stands for, in the map's empty upper-left corner."""
+    steps = len(plots.PALETTE) - 1
+    labels = ["0"] + [f"{int(top * (i - 1) / steps) + 1}–{int(top * i / steps)}{unit}" for i in range(1, steps + 1)]
+    parts = []
+    for i, (colour, label) in enumerate(zip(plots.PALETTE, labels, strict=True)):
+        if i and int(top * (i - 1) / steps) + 1 > int(top * i / steps):
+            continue  # an empty range (small counts)
+        y = PAD + i * 18
+        parts.append(
+            f'<rect x="{PAD}" y="{y}" width="14" height="14" fill="{colour}" stroke="{plots.INK}" stroke-width=".5"/>'
+            f'<text x="{PAD + 20}" y="{y + 12}" font-size="12" fill="{plots.INK}">{escape(label)}</text>'
+        )
+    return '<g aria-hidden="true">' + "".join(parts) + "</g>"
 
 
 def _describe(counts: dict[str, int], unit: str) -> str:

@@ -73,13 +73,14 @@ def histogram(values: np.ndarray, title: str, axis: str, bins: int = 10, ident: 
     values = values[np.isfinite(values)]
     counts, edges = np.histogram(values, bins=bins, range=None if len(values) else (0.0, 1.0))
     width, height, left, bottom, top_pad = 480.0, 220.0, 36.0, 44.0, 12.0
-    plot_w, plot_h = width - left - 8, height - bottom - top_pad
+    right = 24.0  # room for the last tick's label
+    plot_w, plot_h = width - left - right, height - bottom - top_pad
     top = max(int(counts.max()), 1)
     bar_w = plot_w / len(counts)
     desc = ", ".join(f"{lo:.2f}–{hi:.2f}: {c}" for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True))
     parts = [_open(width, height, ident, title, f"{axis}. {desc}")]
     base = top_pad + plot_h
-    parts.append(f'<line x1="{left}" y1="{base}" x2="{width - 8}" y2="{base}" stroke="{INK}"/>')
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="{INK}"/>')
     parts.append(f'<text x="{left - 4}" y="{top_pad + 10}" text-anchor="end" font-size="12" fill="{INK}">{top}</text>')
     parts.append(f'<text x="{left - 4}" y="{base}" text-anchor="end" font-size="12" fill="{INK}">0</text>')
     for i, count in enumerate(counts):

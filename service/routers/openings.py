@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -15,7 +16,15 @@ from service.cache import Ranked
 from service.config import Settings
 from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
 from service.live import Live, Snapshot
-from service.schemas import CandidateList, OpeningCreate, OpeningFields, OpeningPublic, Page
+from service.schemas import (
+    CandidateList,
+    InterviewAsk,
+    InterviewAsked,
+    OpeningCreate,
+    OpeningFields,
+    OpeningPublic,
+    Page,
+)
 
 router = APIRouter(prefix="/openings", tags=["openings"])
 
@@ -165,3 +174,54 @@ def _rank_candidates(live: Live, snapshot: Snapshot, opening_id: str, day: date,
         candidates=present.candidate_items(found, matcher.seekers, matcher.seeker_row, day),
     )
     return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.seeker_id for m in found))
+
+
+INTERVIEW_ASK = "interview_asked"
+
+
+@router.post("/{opening_id}/interviews", status_code=201, response_model=InterviewAsked)
+def ask_interview(
+    opening_id: str,
+    actor: CounselorOrEmployer,
+    body: InterviewAsk,
+    conn: WriteDep,
+    live: LiveDep,
+    settings: SettingsDep,
+) -> dict:
+    """Ask the center to arrange an interview with one of the opening's candidates (consenting and eligible
+    today). The center contacts the seeker: the answer holds no contact data. Asked once per pair."""
+    _editable(conn, actor, opening_id)
+    if not _is_candidate(live, live.current(conn), opening_id, body.seeker_id, settings.today()):
+        raise crud.not_found("seeker", body.seeker_id)  # as for an unknown id: nothing about the seeker is revealed
+    if body.seeker_id in interviews_asked(conn, [body.seeker_id], opening_id):
+        raise crud.conflict("이 후보자에 대한 면접 주선을 이미 요청했습니다. 센터가 연락드릴 때까지 기다려 주세요.")
+    asked_at = settings.now()
+    event_id = conn.execute(
+        insert(tables.events)
+        .values(seeker_id=body.seeker_id, opening_id=opening_id, event=INTERVIEW_ASK, occurred_at=asked_at)
+        .returning(tables.events.c.event_id)
+    ).scalar_one()
+    crud.record_change(conn, "event", str(event_id))
+    return {"event_id": event_id, "opening_id": opening_id, "seeker_id": body.seeker_id, "asked_at": asked_at}
+
+
+def _is_candidate(live: Live, snapshot: Snapshot, opening_id: str, seeker_id: str, day: date) -> bool:
+    """Whether the seeker is on the opening's candidate list by the list's own rules (consent, eligibility)."""
+    matcher = snapshot.matcher
+    row = matcher.seeker_row.get_indexer([seeker_id])[0]
+    if row < 0 or matcher.opening_row.get_indexer([opening_id])[0] < 0:
+        return False
+    only = np.zeros(len(matcher.seekers), dtype=bool)
+    only[row] = True
+    with live.scoring:
+        return bool(matcher.candidates([opening_id], pd.Timestamp(day), k=1, consented_only=True, seeker_mask=only))
+
+
+def interviews_asked(conn: Connection, seeker_ids: list[str], opening_id: str) -> set[str]:
+    """The seekers among ``seeker_ids`` for whom an interview on the opening was already asked."""
+    query = select(tables.events.c.seeker_id).where(
+        tables.events.c.opening_id == opening_id,
+        tables.events.c.event == INTERVIEW_ASK,
+        tables.events.c.seeker_id.in_(seeker_ids),
+    )
+    return set(conn.scalars(query))

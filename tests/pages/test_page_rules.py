@@ -1,0 +1,203 @@
+"""Pages answer exactly as the API: same lists, same rules, same messages, same access log (no browser)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from service import access, tables
+from service.db import make_engine
+from service.routers.seekers import MATCH_ROUTE
+from tests.pages.conftest import AS_OF, bearer, csrf_of, sign_in
+
+OPENING_IDS = re.compile(r'name="opening_id" value="([^"]+)"')
+
+
+def _listed(page: str) -> list[str]:
+    """The opening ids of a desk page's ranked list, in order (each has one form per outcome)."""
+    return list(dict.fromkeys(OPENING_IDS.findall(page)))
+
+
+def _api(site: TestClient, token: str, method: str, path: str, **kwargs):
+    return site.request(method, path, headers=bearer(token), **kwargs)
+
+
+def _log(url: str) -> pd.DataFrame:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        frame = access.entries(conn)
+    engine.dispose()
+    return frame
+
+
+def _events(url: str, seeker_id: str) -> list[tuple[str, str]]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(tables.events.c.opening_id, tables.events.c.event).where(tables.events.c.seeker_id == seeker_id)
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_the_desk_shows_the_apis_ranked_list_and_filters(site: TestClient, tokens: dict[str, str]) -> None:
+    sign_in(site, tokens["counselor"])
+    page = site.get("/desk/seekers/S100")
+    api = _api(site, tokens["counselor"], "GET", "/seekers/S100/matches", params={"as_of": AS_OF}).json()
+    assert _listed(page.text) == [m["opening_id"] for m in api["matches"]] and len(api["matches"]) == 10
+    for reason in api["matches"][0]["reasons"]:
+        assert reason in html.unescape(page.text)
+    # The hours filter (matcher.filters, through the API's query): stated hours only, at most the value.
+    for hours, expect_empty in ((39, True), (40, False)):
+        filtered = site.get("/desk/seekers/S100", params={"max_hours": hours})
+        same = _api(site, tokens["counselor"], "GET", "/seekers/S100/matches",
+                    params={"as_of": AS_OF, "max_hours": hours}).json()  # fmt: skip
+        assert _listed(filtered.text) == [m["opening_id"] for m in same["matches"]]
+        assert (same["matches"] == []) is expect_empty  # the planted openings all ask 40 hours a week
+    refused = site.get("/desk/seekers/S100", params={"max_hours": "500"})
+    assert refused.status_code == 422 and "값이 너무 큽니다" in refused.text
+
+
+def test_recording_an_application_changes_the_list_and_a_hire_is_stored(
+    site: TestClient, tokens: dict[str, str], filled_url: str
+) -> None:
+    csrf = sign_in(site, tokens["counselor"])
+    first, second = _listed(site.get("/desk/seekers/S101").text)[:2]
+    answer = site.post("/desk/seekers/S101/events", data={"csrf_token": csrf, "opening_id": first, "event": "applied"})
+    assert answer.status_code == 200 and "기록했습니다" in answer.text
+    assert first not in _listed(answer.text)  # an application takes the opening off the seeker's list
+    answer = site.post("/desk/seekers/S101/events", data={"csrf_token": csrf, "opening_id": second, "event": "hired"})
+    assert answer.status_code == 200
+    assert (first, "applied") in _events(filled_url, "S101") and (second, "hired") in _events(filled_url, "S101")
+    again = site.post("/desk/seekers/S101/events", data={"csrf_token": csrf, "opening_id": second, "event": "hired"})
+    assert again.status_code == 409 and "이미 이 공고에 채용된" in again.text  # the API's rule and message
+
+
+def test_page_reads_of_seeker_data_are_logged_like_the_api(
+    site: TestClient, tokens: dict[str, str], filled_url: str
+) -> None:
+    sign_in(site, tokens["counselor"])
+    before = len(_log(filled_url))
+    site.get("/desk/seekers/S102")
+    site.get("/desk", params={"q": "S10"})
+    rows = _log(filled_url).iloc[before:]
+    counselor = tokens["counselor"].split(".")[0].removeprefix("jm_")
+    assert set(rows["token_id"]) == {counselor}
+    assert {"GET /seekers/{id}", MATCH_ROUTE, "GET /seekers"} <= set(rows["route"])
+    assert set(rows["seeker_id"]) == {f"S10{j}" for j in range(10)}  # the seeker read, and the ten found
+    site.cookies.clear()
+    sign_in(site, tokens["employer"])
+    before = len(_log(filled_url))
+    page = site.get("/employer/openings/O000")
+    rows = _log(filled_url).iloc[before:]
+    assert set(rows["route"]) == {access.CANDIDATE_ROUTE} and set(rows["opening_id"]) == {"O000"}
+    assert set(rows["seeker_id"]) == set(re.findall(r'name="seeker_id" value="([^"]+)"', page.text))
+
+
+def test_an_employer_reaches_only_its_own_openings_with_the_apis_404(site: TestClient, tokens: dict[str, str]) -> None:
+    sign_in(site, tokens["employer"])
+    home = site.get("/employer").text
+    own = _api(site, tokens["employer"], "GET", "/openings").json()["items"]
+    assert {o["employer_id"] for o in own} == {"E00"}
+    assert set(re.findall(r"\((O\d+)\)", home)) == {o["opening_id"] for o in own}
+    for path in ("/employer/openings/O001", "/employer/openings/O001/edit", "/employer/openings/NOPE"):
+        page = site.get(path)
+        opening = path.split("/")[3]
+        api = _api(site, tokens["employer"], "GET", f"/openings/{opening}/candidates")
+        assert page.status_code == api.status_code == 404
+        assert api.json()["detail"] in html.unescape(page.text)
+    csrf = csrf_of(home)
+    asked = site.post("/employer/openings/O001/interviews", data={"csrf_token": csrf, "seeker_id": "S000"})
+    assert asked.status_code == 404
+
+
+def test_candidates_are_masked_and_consenting(site: TestClient, tokens: dict[str, str], planted_session) -> None:
+    counselor = tokens["counselor"]
+    first = _api(site, counselor, "GET", "/openings/O000/candidates", params={"as_of": AS_OF}).json()["candidates"][0]
+    _api(site, counselor, "PUT", f"/seekers/{first['seeker_id']}/consent", json={"consent_employer_view": False})
+    sign_in(site, tokens["employer"])
+    page = site.get("/employer/openings/O000").text
+    shown = re.findall(r'name="seeker_id" value="([^"]+)"', page)
+    assert shown and first["seeker_id"] not in shown  # consent withdrawn: gone from the list
+    seekers = planted_session.seekers.set_index("seeker_id")
+    for seeker_id in shown:
+        row = seekers.loc[seeker_id]
+        assert str(row["birth_year"]) not in page  # only the age band
+        assert row["intro"] not in page
+    assert "중장년" not in page  # the seekers' groups are never shown to an employer
+
+
+def test_an_interview_ask_is_recorded_without_contact_data(
+    site: TestClient, tokens: dict[str, str], filled_url: str
+) -> None:
+    csrf = sign_in(site, tokens["employer"])
+    page = site.get("/employer/openings/O000").text
+    seeker = re.findall(r'name="seeker_id" value="([^"]+)"', page)[0]
+    answer = site.post("/employer/openings/O000/interviews", data={"csrf_token": csrf, "seeker_id": seeker})
+    assert answer.status_code == 200 and "면접 주선을 센터에 요청했습니다" in answer.text
+    assert ("O000", "interview_asked") in _events(filled_url, seeker)
+    assert "면접 주선 요청함" in answer.text
+    again = _api(site, tokens["employer"], "POST", "/openings/O000/interviews", json={"seeker_id": seeker})
+    assert again.status_code == 409
+    # The API: the same function, an answer with ids and a time only.
+    other = re.findall(r'name="seeker_id" value="([^"]+)"', answer.text)[0]
+    made = _api(site, tokens["employer"], "POST", "/openings/O000/interviews", json={"seeker_id": other})
+    assert made.status_code == 201 and set(made.json()) == {"event_id", "opening_id", "seeker_id", "asked_at"}
+    # Not a candidate (no consent) answers like an unknown seeker.
+    _api(site, tokens["counselor"], "PUT", "/seekers/S500/consent", json={"consent_employer_view": False})
+    for seeker_id in ("S500", "NOPE"):
+        refused = _api(site, tokens["employer"], "POST", "/openings/O000/interviews", json={"seeker_id": seeker_id})
+        assert refused.status_code == 404
+
+
+def test_profile_edits_show_the_apis_messages_beside_each_field(
+    site: TestClient, tokens: dict[str, str], filled_url: str
+) -> None:
+    csrf = sign_in(site, tokens["counselor"])
+    form = {"csrf_token": csrf, "birth_year": "1890", "dong": "마장동", "intro": "번호 900101-1234567 입니다"}
+    page = site.post("/desk/seekers/S103/edit", data=form)
+    assert page.status_code == 422
+    api = _api(site, tokens["counselor"], "PUT", "/seekers/S103", json={"birth_year": 1890, "dong": "마장동"}).json()
+    message = next(e["message"] for e in api["errors"] if e["field"] == "birth_year")
+    assert re.search(r'id="birth_year-error">' + re.escape(message), html.unescape(page.text))
+    assert 'id="intro-error">' in page.text and "900101-1234567" not in page.text  # never echoed
+    saved = site.post("/desk/seekers/S103/edit", data={"csrf_token": csrf, "birth_year": "1991", "dong": "옥수동"})
+    assert saved.status_code == 200 and "프로필을 저장했습니다" in saved.text
+    profile = _api(site, tokens["counselor"], "GET", "/seekers/S103").json()
+    assert (profile["birth_year"], profile["dong"]) == (1991, "옥수동")
+
+
+def test_the_seeker_list_finds_by_id_fragment_dong_and_group(site: TestClient, tokens: dict[str, str]) -> None:
+    counselor = tokens["counselor"]
+
+    def ids(**params) -> list[str]:
+        return [s["seeker_id"] for s in _api(site, counselor, "GET", "/seekers", params=params).json()["items"]]
+
+    assert ids(q="s10") == [f"S10{j}" for j in range(10)]
+    assert set(ids(dong="마장동", limit=200)) == {f"S3{j:02d}" for j in range(12)}
+    assert ids(group="youth") == [] and len(ids(group="middle_aged", limit=200)) == 72
+    assert ids(q="%") == [] and ids(q="_") == []  # LIKE wildcards are taken literally
+    sign_in(site, counselor)
+    page = site.get("/desk", params={"q": "S10", "dong": "성수2가1동"}).text
+    assert "찾은 구직자 10명" in page
+
+
+def test_self_search_counts_against_the_anonymous_limit_with_a_korean_page(filled_url: str, model_dir) -> None:
+    from service.app import create_app
+    from tests.pages.conftest import settings_for
+
+    settings = settings_for(filled_url, model_dir, default_as_of=AS_OF, rate_limit_anonymous="3/minute")
+    with TestClient(create_app(settings)) as client:
+        csrf = csrf_of(client.get("/").text)
+        form = {"csrf_token": csrf, "age": "30", "dong": "행당1동", "skills": "미싱"}
+        found = client.post("/", data=form, headers={"accept": "text/html"})
+        assert found.status_code == 200 and found.text.count('class="match"') == 10
+        client.post("/", data=form, headers={"accept": "text/html"})
+        limited = client.post("/", data=form, headers={"accept": "text/html"})
+        assert limited.status_code == 429 and "요청이 너무 많습니다" in limited.text
+        assert limited.headers["content-type"].startswith("text/html")
+        assert client.post("/search", json={"birth_year": 1995, "dong": "마장동"}).status_code == 429  # one budget
