@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
-from service import errors, pages
+from service import docs, errors, pages
 from service.cache import TokenCache
 from service.config import Settings, get_settings
 from service.db import ADMITTED_REQUESTS, REQUEST_THREADS, make_engine
@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Swagger UI and ReDoc from the files fastapi-offline ships (no CDN): /docs and /redoc work offline.
     app = FastAPIOffline(
+        docs_url=None,  # served by service.docs, fenced to this site
+        redoc_url=None,
+        static_url=docs.STATIC,
         title="jobmatch",
         version="0.1.0",
         description=DESCRIPTION,
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ledger = ledger
     app.state.limiter = MovingWindow()  # rate-limit counters, shared by Guard and the signed-in pages
     errors.install(app)
+    docs.install(app)
     # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.
     app.add_middleware(FastLists, live=live, settings=settings, tokens=app.state.tokens, ledger=ledger)
     app.add_middleware(Guard, settings=settings, admitted=ADMITTED_REQUESTS, limiter=app.state.limiter)

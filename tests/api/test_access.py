@@ -42,6 +42,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/openings/{opening_id}"): frozenset({"counselor", "employer"}),
     ("DELETE", "/openings/{opening_id}"): frozenset({"counselor", "employer"}),
     ("GET", "/openings/{opening_id}/candidates"): frozenset({"counselor", "employer"}),
+    ("POST", "/openings/{opening_id}/interviews"): frozenset({"counselor", "employer"}),
     ("POST", "/employers"): STAFF_ONLY,
     ("GET", "/employers"): frozenset({"counselor", "employer"}),
     ("GET", "/employers/{employer_id}"): frozenset({"counselor", "employer"}),
@@ -67,6 +68,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("PUT", "/employers/{employer_id}"): {"name": "이름 변경"},
     ("POST", "/events"): {"seeker_id": "S000", "opening_id": "O000", "event": "viewed"},
     ("POST", "/assignments"): {"seeker_ids": ["S000"], "opening_ids": ["O000"], "as_of": AS_OF},
+    ("POST", "/openings/{opening_id}/interviews"): {"seeker_id": "S000"},
 }
 
 
@@ -119,6 +121,7 @@ def test_employer_reaches_nothing_of_another_employer(app_client: TestClient, to
             ("PUT", f"/openings/{opening_id}", {**OPENING_FIELDS, "employer_id": "E00"}),
             ("DELETE", f"/openings/{opening_id}", None),
             ("GET", f"/openings/{opening_id}/candidates", None),
+            ("POST", f"/openings/{opening_id}/interviews", {"seeker_id": "S000"}),
         ]
     for method, path, body in calls:
         answer = app_client.request(method, path, json=body, headers=mine)
