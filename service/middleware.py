@@ -37,8 +37,8 @@ async def _send(send, status: int, body: bytes, media: bytes, headers: list[tupl
 
 # Outside the anonymous limit: health, the API's docs and their files, the pages' files, and the signed-in pages,
 # which are counted per session once it is verified (service.pages.web.signed_in; no session: sent to sign in).
-UNLIMITED_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
-UNLIMITED_PREFIXES = ("/static/", "/static-offline-docs/", "/desk", "/employer", "/signout")
+UNLIMITED_PATHS = frozenset({"/health", "/docs", "/openapi.json", "/redoc", "/desk", "/employer", "/signout"})
+UNLIMITED_PREFIXES = ("/static/", "/static-offline-docs/", "/desk/", "/employer/")  # not /employers (the API)
 LIMIT_PAGE = """<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>잠시 후 다시 시도하세요 · 성동구 일자리 매칭</title><link rel="stylesheet" href="/static/pages/pages.css">

@@ -244,7 +244,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 DEMO_EXAMPLES = """
-jobmatch demo service: http://{host}:{port}/docs  (OpenAPI: press "Authorize" and paste a token below)
+jobmatch demo: pages and API on http://{host}:{port}
+  http://{host}:{port}/          a young applicant's self-search (no account)
+  http://{host}:{port}/desk      the counselor desk  (sign in at /signin with the counselor token below)
+  http://{host}:{port}/employer  the employer view   (sign in with the employer token below)
+  http://{host}:{port}/docs      the API (press "Authorize" and paste a token below)
 
 Demo tokens (new ones each run; the database keeps only their hashes):
   counselor  {counselor}

@@ -21,12 +21,12 @@ from service.pages import desk, employer, programs, signin, youth
 from service.pages.web import HERE, PageError, SignInRequired, error_page, redirect, sign_in_url
 
 STATIC_URL = "/static/pages"
-# Paths of pages (the rest of the app answers JSON).
-PAGE_PREFIXES = ("/desk", "/employer", "/signin", "/signout")
+# Paths of pages (the rest of the app answers JSON): these, and paths under them (not /employers: the API's).
+PAGES = ("/desk", "/employer", "/signin", "/signout")
 
 
 def is_page(path: str) -> bool:
-    return path == "/" or path.startswith(PAGE_PREFIXES)
+    return path == "/" or path in PAGES or path.startswith(tuple(f"{p}/" for p in PAGES))
 
 
 def install(app: FastAPI) -> None:

@@ -131,3 +131,12 @@ def test_another_sessions_csrf_token_is_refused(site: TestClient, tokens: dict[s
     assert _count(filled_url, tables.events) == before
     answer = site.post("/desk/seekers/S000/events", data={"csrf_token": mine, **viewed})
     assert answer.status_code == 200 and _count(filled_url, tables.events) == before + 1
+
+
+def test_the_api_beside_the_pages_still_answers_json(site: TestClient, tokens: dict[str, str]) -> None:
+    """/employers is the API's, /employer the pages': an error under one is not answered as the other."""
+    for path in ("/employers/NOPE", "/seekers/NOPE", "/openings/NOPE"):
+        answer = site.get(path, headers={"Authorization": f"Bearer {tokens['counselor']}"})
+        assert answer.status_code == 404 and answer.headers["content-type"] == "application/json"
+    page = site.get("/employer/openings/NOPE", follow_redirects=False)
+    assert page.status_code == 303  # a page: to sign in first
