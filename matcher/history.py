@@ -305,6 +305,8 @@ class History:
         self.employer_applications_ = np.append(np.asarray(to_employer.T @ (x.T > 0).sum(axis=1)).ravel(), 0)
 
         counted = events if count_events is None else count_events
+        # The newest event this fit has seen: a list for an earlier moment must not use it (matcher.matching).
+        self.last_event_ = pd.Timestamp(pd.concat([events["occurred_at"], counted["occurred_at"]]).max())
         applied = counted[counted["event"].isin(("applied", "interviewed", "hired"))]
         applied = applied.sort_values("occurred_at").drop_duplicates(["seeker_id", "opening_id"])
         self._fit_counters(counted, applied)

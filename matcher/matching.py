@@ -17,6 +17,11 @@ orders them and attaches reasons. A query with no more allowed candidates than
 the shortlist (or than ``k``) skips stage one, so its list is exactly the
 ranker's.
 
+A list for a day uses only what was known that day: the hard rules count the events before the end of
+the day (or before the moment, for a time), and when the model's collaborative history has seen events
+at or after that moment (a bundle trained past the day), it is refitted on the Matcher's events before
+it (:meth:`Matcher.model_at`), so a list equals the list computed from the data cut at that moment.
+
 Changes to the tables do not need a rebuild: :meth:`Matcher.upsert_seekers`,
 :meth:`Matcher.upsert_openings`, :meth:`Matcher.remove_seekers`,
 :meth:`Matcher.remove_openings` and :meth:`Matcher.add_events` return a *new*
@@ -93,6 +98,8 @@ class Matcher:
         self.rules = eligibility.opening_rules(self.openings)
         self._applied_pairs = _first_times(events, APPLIED_EVENTS)
         self._hire_pairs = _first_times(events, ("hired",))
+        self._history_tables = (self.seekers, self.openings, self.seeker_codes, self.opening_codes)
+        self._models_at: dict[pd.Timestamp, PairModel] = {}
         self._seeker_state()
         self._opening_state()
         self._index_applied()
@@ -126,7 +133,31 @@ class Matcher:
             new._index_applied()
         if changes.keys() & {"openings", "_hire_pairs"}:
             new._index_hires()
+        if changes.keys() & {"events", "seekers", "openings"} and "_history_tables" not in changes:
+            new._history_tables = (new.seekers, new.openings, new.seeker_codes, new.opening_codes)
+            new._models_at = {}  # refitted histories read the events and tables
         return new
+
+    def model_at(self, as_of: pd.Timestamp | str) -> PairModel:
+        """The model as of a moment: the bundle's, unless its history has seen events at or after the
+        moment (see :meth:`rules_time`); then a copy whose history is refitted on the events before it."""
+        moment = pd.Timestamp(self.rules_time(pd.Timestamp(as_of)))
+        last = getattr(self.model.history_, "last_event_", pd.Timestamp.max)  # older bundles: assume it may
+        if pd.isna(last) or last < moment:
+            return self.model
+        found = self._models_at.get(moment)
+        if found is None:
+            seekers, openings, seeker_codes, opening_codes = self._history_tables
+            events = self.events[self.events["occurred_at"] < moment]
+            events = events[
+                events["seeker_id"].isin(seekers["seeker_id"]) & events["opening_id"].isin(openings["opening_id"])
+            ]
+            found = copy.copy(self.model)
+            found.fit_history(events, seekers, openings, codes=(seeker_codes, opening_codes))
+            if len(self._models_at) >= 8:
+                self._models_at.clear()
+            self._models_at[moment] = found
+        return found
 
     def matches_for_profiles(
         self,
@@ -145,6 +176,7 @@ class Matcher:
             seekers=profiles,
             seeker_codes=self.model.featurizer_.encode_seekers(profiles),
             _applied_pairs=self._applied_pairs.iloc[:0],
+            _history_tables=self._history_tables,  # the guest has no history of its own to refit
         )
         return guest.matches(list(profiles["seeker_id"]), as_of, k, opening_mask=opening_mask)
 
@@ -323,7 +355,7 @@ class Matcher:
         """Both stages over a block (view positions map to table rows through ``*_rows``), top ``k`` per
         query (a seeker on the seeker side, an opening on the other) with reasons."""
         n = None if self.shortlist is None else max(self.shortlist, k)
-        si, oi, x, score = self.model.rank_block(side, view, as_of, allowed, n)
+        si, oi, x, score = self.model_at(as_of).rank_block(side, view, as_of, allowed, n)
         if len(si) == 0:
             return []
         s, o = seeker_rows[si], opening_rows[oi]
@@ -427,8 +459,9 @@ class Matcher:
         bi, oi = np.nonzero(ok)
         if len(bi):
             at = np.full(len(bi), as_of.to_datetime64())
-            x = self.model.features(self.seeker_codes, self.opening_codes, self.openings, s_rows[bi], o_rows[oi], at)
-            out[bi, oi] = self.model.score("seeker", x)
+            model = self.model_at(as_of)
+            x = model.features(self.seeker_codes, self.opening_codes, self.openings, s_rows[bi], o_rows[oi], at)
+            out[bi, oi] = model.score("seeker", x)
         return out
 
     def explain_pairs(self, seeker_ids: list[str], opening_ids: list[str], as_of: pd.Timestamp | str) -> list[Match]:
@@ -443,10 +476,11 @@ class Matcher:
         if (s < 0).any() or (o < 0).any():
             unknown = [i for i, r in zip([*seeker_ids, *opening_ids], [*s, *o], strict=True) if r < 0][:10]
             raise KeyError(f"unknown id(s): {', '.join(map(str, unknown))}")
-        x = self.model.features(
+        model = self.model_at(as_of)
+        x = model.features(
             self.seeker_codes, self.opening_codes, self.openings, s, o, np.full(len(s), as_of.to_datetime64())
         )
-        score = self.model.score("seeker", x)
+        score = model.score("seeker", x)
         reasons = self._reasons(x, s, o, "seeker")
         return [
             Match(1, str(si), str(oi), round(float(v), 6), tuple(why))

@@ -133,7 +133,8 @@ class Live:
                 matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
         revision = int(changes["revision"].max())
-        lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events, removed))
+        history_until = getattr(snapshot.loaded.model.history_, "last_event_", pd.Timestamp.max)
+        lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events, removed, history_until))
         summaries = {} if opening_ids else snapshot.summaries  # made from the openings table, unchanged
         return Snapshot(snapshot.loaded, matcher, revision, last_event, lists, summaries)
 
@@ -183,7 +184,11 @@ class Live:
 
 
 def unaltered(
-    seeker_ids: list[str], opening_ids: list[str], events: pd.DataFrame, removed: Sequence[str] = ()
+    seeker_ids: list[str],
+    opening_ids: list[str],
+    events: pd.DataFrame,
+    removed: Sequence[str] = (),
+    history_until: pd.Timestamp | None = None,
 ) -> Callable[[Hashable], bool]:
     """Whether a kept list (by its key) is still what ranking it again would give after these changes.
 
@@ -192,16 +197,28 @@ def unaltered(
     a deleted seeker's hires are erased with it, which can bring one back);
     an opening's candidates on the seekers table and that opening's row. Views and recommendations alter no
     list (an interview, a rejection or a decline counts as an application: APPLIED_EVENTS); the collaborative
-    history is the bundle's and does not move between reloads.
+    history is the bundle's and does not move between reloads, except for a day the bundle's history has seen
+    past (``history_until``, its newest event, at or after the day's end): lists of such a day use a history
+    refitted on the events before the day's end (``Matcher.model_at``), which any new event before it alters.
     """
     if opening_ids:
         return lambda key: False
+    first_new = pd.Timestamp(events["occurred_at"].min()) if len(events) else None
+
+    def refitted(day: object) -> bool:
+        if first_new is None or history_until is None or pd.isna(history_until):
+            return False
+        end = pd.Timestamp(Matcher.rules_time(pd.Timestamp(day)))
+        return history_until >= end and first_new < end
+
     changed = set(seeker_ids)
     # A deleted seeker's hires go with it, which may give an opening its positions back: like a hire.
     hired = bool((events["event"] == "hired").any()) or bool(removed)
     applied = set(events.loc[events["event"].isin(APPLIED_EVENTS), "seeker_id"])
 
     def keep(key: Hashable) -> bool:
+        if refitted(key[2]):
+            return False
         if key[0] == "candidates":
             return not changed
         return not hired and key[1] not in changed and key[1] not in applied

@@ -9,6 +9,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "data_rows": {"seekers": len(data.seekers), "openings": len(data.openings), "events": len(data.events)},
         "parameters": model.__dict__ | pipeline_settings(),
         "cutoffs": result.cutoffs,
+        "history_until": str(result.model.history_.last_event_),
         "training_pairs": result.training_pairs,
         "metrics": _public_report(result.report),
     }
@@ -139,6 +141,20 @@ def _ids(value: str) -> list[str] | None:
     return None if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _warn_if_trained_past(model: object, as_of: pd.Timestamp) -> None:
+    """Lists for a moment the bundle's training already saw the other side of: the history is refitted on
+    the events before it (matcher.matching.Matcher.model_at), but the rankers learned from later outcomes."""
+    from matcher.matching import Matcher
+
+    last = getattr(getattr(model, "history_", None), "last_event_", None)
+    if last is not None and not pd.isna(last) and last >= Matcher.rules_time(as_of):
+        _say(
+            f"warning: the bundle was trained on events up to {last:%Y-%m-%d %H:%M}, after {as_of.date()}: the "
+            f"lists use only the events before {as_of.date()}'s end, but the rankers learned from later outcomes; "
+            f"for lists of {as_of.date()} train with --until {as_of.date()}"
+        )
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from matcher.matching import Matcher
 
@@ -146,6 +162,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
     matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
     as_of = pd.Timestamp(args.as_of) if args.as_of else pd.Timestamp.now().normalize()
+    _warn_if_trained_past(loaded.model, as_of)
     if args.seekers:
         ids = _ids(args.seekers) or list(data.seekers["seeker_id"])
         found = matcher.matches(ids, as_of, k=args.k)
@@ -285,6 +302,20 @@ def _demo_tokens(engine: Engine, employer_id: str) -> dict[str, str]:
         }
 
 
+def demo_day(openings: pd.DataFrame) -> date:
+    """The day the demo's lists are for: late in the sample year, with most of its history before it."""
+    return openings["posted_at"].quantile(0.85).normalize().date()
+
+
+def _demo_bundle_fits(model_dir: Path, as_of: date) -> bool:
+    """Whether the demo's bundle was trained on the events before its day, and on nothing after."""
+    try:
+        loaded = bundle.load_current(model_dir)
+    except bundle.BundleError:
+        return False
+    return loaded.manifest.get("cutoffs", {}).get("until") == as_of.isoformat()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from service.db import make_engine
     from service.migrate import upgrade
@@ -297,11 +328,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(f"generating the sample Seongdong world into {data_dir}")
         generate(data_dir, seed=7)
     data = load_folder(data_dir)
-    try:
-        bundle.load_current(model_dir)
-    except bundle.BundleError:
-        _say("training on the sample world (about a minute)")
-        result = train(data, progress=_say)
+    as_of = demo_day(data.openings)
+    if not _demo_bundle_fits(model_dir, as_of):
+        _say(f"training on the sample world's events before {as_of} (about a minute)")
+        result = train(data, until=as_of, progress=_say)
         manifest = {"metrics": _public_report(result.report), "cutoffs": result.cutoffs}
         bundle.save(result.model, model_dir, manifest)
         print(_metrics_table(result.report))
@@ -313,7 +343,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if empty:
         _say(f"importing the sample world into {database}")
         import_dataset(engine, data)
-    as_of = data.openings["posted_at"].quantile(0.85).normalize().date()
     opening = data.openings[data.openings["posted_at"].dt.date <= as_of].iloc[-1]
     tokens = _demo_tokens(engine, str(opening["employer_id"]))
     engine.dispose()
