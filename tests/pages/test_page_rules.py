@@ -201,3 +201,65 @@ def test_self_search_counts_against_the_anonymous_limit_with_a_korean_page(fille
         assert limited.status_code == 429 and "요청이 너무 많습니다" in limited.text
         assert limited.headers["content-type"].startswith("text/html")
         assert client.post("/search", json={"birth_year": 1995, "dong": "마장동"}).status_code == 429  # one budget
+
+
+def _youth_openings(site: TestClient, token: str) -> list[str]:
+    """Two youth 1:1 openings of the planted world's sewing trade, added through the API."""
+    made = []
+    for i, positions in enumerate((1, 2)):
+        body = {"opening_id": f"Y{i}", "employer_id": "E00", "title": f"청년 봉제 {i}", "occupation": "봉제 미싱사",
+                "industry": "패션봉제", "dong": "행당1동", "required_skills": ["미싱"], "program": "youth_1on1",
+                "positions": positions, "posted_at": "2025-02-01"}  # fmt: skip
+        assert _api(site, token, "POST", "/openings", json=body).status_code == 201
+        made.append(body["opening_id"])
+    return made
+
+
+def test_the_program_board_pins_excludes_assigns_and_confirms(
+    site: TestClient, tokens: dict[str, str], filled_url: str, planted_session
+) -> None:
+    youth = _youth_openings(site, tokens["counselor"])
+    csrf = sign_in(site, tokens["counselor"])
+    board = site.get("/desk/programs", params={"program": "youth_1on1"}).text
+    assert "남은 자리가 있는 공고 2건 (자리 3개)" in board and 'id="slots-bar-t"' in board
+    born = planted_session.seekers.set_index("seeker_id")["birth_year"]
+    young = sorted(s for s, year in born.items() if 2025 - year <= 39)
+    assert f"자격이 되는 구직자 {len(young)}명" in board
+    base = {"csrf_token": csrf, "program": "youth_1on1"}
+    pinned = site.post("/desk/programs", data={**base, "action": "pin", "seeker_id": young[0], "opening_id": "Y0"})
+    assert f'name="pinned" value="{young[0]},Y0"' in pinned.text
+    carried = {"pinned": f"{young[0]},Y0", "excluded": f"{young[1]},Y1"}
+    run = site.post("/desk/programs", data={**base, **carried, "action": "run"})
+    assert run.status_code == 200 and 'id="score-hist-t"' in run.text
+    placed = re.findall(r'name="placed" value="([^"]+)"', run.text)
+    api = _api(site, tokens["counselor"], "POST", "/assignments",
+               json={"program": "youth_1on1", "pinned": [[young[0], "Y0"]], "excluded": [[young[1], "Y1"]],
+                     "as_of": AS_OF}).json()  # fmt: skip
+    assert placed == [f"{p['seeker_id']},{p['opening_id']}" for p in api["placements"]] and len(placed) == 3
+    assert f"{young[0]},Y0" in placed and f"{young[1]},Y1" not in placed
+    done = site.post("/desk/programs/confirm", data={"csrf_token": csrf, "program": "youth_1on1", "placed": placed})
+    assert done.status_code == 200 and "배정 3건을 확정" in done.text
+    for pair in placed:
+        seeker_id, opening_id = pair.split(",")
+        assert (opening_id, "recommended") in _events(filled_url, seeker_id)
+    assert set(youth) >= {p.split(",")[1] for p in placed}
+
+
+def test_an_employer_creates_and_edits_its_opening_with_the_apis_validation(
+    site: TestClient, tokens: dict[str, str]
+) -> None:
+    csrf = sign_in(site, tokens["employer"])
+    form = {"csrf_token": csrf, "title": "주말 포장 보조", "dong": "용답동", "posted_at": "2025-02-15",
+            "hours_per_week": "16", "positions": "2", "required_skills": "포장, 검수"}  # fmt: skip
+    created = site.post("/employer/openings/new", data=form)
+    assert created.status_code == 200 and "공고를 저장했습니다" in created.text
+    opening_id = re.search(r"/employer/openings/([^/?\"]+)/edit", created.text).group(1)
+    stored = _api(site, tokens["employer"], "GET", f"/openings/{opening_id}").json()
+    assert stored["employer_id"] == "E00" and stored["required_skills"] == ["포장", "검수"]
+    assert stored["hours_per_week"] == 16 and stored["dong"] == "용답동"
+    for field, value in (("positions", "0"), ("dong", "")):  # the model's check, then the contract's (a place)
+        bad = site.post(f"/employer/openings/{opening_id}/edit", data={**form, field: value})
+        assert bad.status_code == 422 and f'id="{field}-error">' in bad.text
+    edited = site.post(f"/employer/openings/{opening_id}/edit", data={**form, "title": "주말 포장·검수 보조"})
+    assert edited.status_code == 200
+    assert _api(site, tokens["employer"], "GET", f"/openings/{opening_id}").json()["title"] == "주말 포장·검수 보조"
