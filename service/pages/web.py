@@ -98,8 +98,9 @@ def signed_in(*roles: str) -> Callable:
     async def check(request: Request) -> Session:
         session = await current_session(request)
         if session is None:
+            # Back to the page after signing in; a form sent with an expired session goes to the role's home.
             back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise SignInRequired(back if request.method == "GET" else request.url.path)
+            raise SignInRequired(back if request.method == "GET" else "")
         request.state.session = session
         request.state.actor = session.actor
         if session.actor.role not in roles:
@@ -150,4 +151,4 @@ def writing(request: Request) -> AbstractContextManager[Connection]:
 
 
 def sign_in_url(back: str) -> str:
-    return f"/signin?next={quote(back, safe='/')}"
+    return f"/signin?next={quote(back, safe='/')}" if back else "/signin"

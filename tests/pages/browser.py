@@ -42,6 +42,16 @@ AXE_OPTIONS = {
 }
 
 
+# Run in every page before its own scripts: remembers what the page's Content-Security-Policy refused.
+WATCH_POLICY = """
+window.__refused = [];
+document.addEventListener('securitypolicyviolation',
+    e => window.__refused.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));
+"""
+# The one refusal expected: ReDoc's sidebar logo on cdn.redoc.ly, which the docs' policy keeps from loading.
+EXPECTED_REFUSALS = re.compile(r"^img-src https://cdn\.redoc\.ly/")
+
+
 def korean_fonts() -> list[str]:
     """Fonts fontconfig offers for Korean (``fc-list :lang=ko``)."""
     if shutil.which("fc-list") is None:
@@ -165,6 +175,8 @@ def assert_keyboard_reaches_everything(page: Page) -> None:
 def inspect(page: Page, name: str, *, korean: str = "h1", accessibility: bool = True) -> Path:
     """Check a page as every page is checked and save its full-page screenshot; returns the file."""
     page.wait_for_load_state("load")
+    refused = [r for r in page.evaluate("window.__refused || []") if not EXPECTED_REFUSALS.match(r)]
+    assert refused == [], f"{page.url} broke its own Content-Security-Policy: {refused}"
     assert_korean_drawn(page, korean)
     assert_no_sideways_scroll(page)
     if accessibility:

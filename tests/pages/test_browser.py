@@ -53,6 +53,7 @@ def contexts(chromium: Browser, base_url: str) -> Iterator[Callable[..., Browser
             base_url=base_url, viewport={"width": width, "height": 900}, locale="ko-KR", timezone_id="Asia/Seoul"
         )
         fence.attach(context)
+        context.add_init_script(b.WATCH_POLICY)
         made.append(context)
         return context
 
