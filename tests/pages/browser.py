@@ -172,8 +172,8 @@ def assert_keyboard_reaches_everything(page: Page) -> None:
     assert not missed, f"{page.url}: not reached by Tab: {missed}"
 
 
-def inspect(page: Page, name: str, *, korean: str = "h1", accessibility: bool = True) -> Path:
-    """Check a page as every page is checked and save its full-page screenshot; returns the file."""
+def inspect(page: Page, name: str, *, korean: str = "h1", accessibility: bool = True, full_page: bool = True) -> Path:
+    """Check a page as every page is checked and save its (full-page) screenshot; returns the file."""
     page.wait_for_load_state("load")
     refused = [r for r in page.evaluate("window.__refused || []") if not EXPECTED_REFUSALS.match(r)]
     assert refused == [], f"{page.url} broke its own Content-Security-Policy: {refused}"
@@ -184,5 +184,5 @@ def inspect(page: Page, name: str, *, korean: str = "h1", accessibility: bool = 
         assert_keyboard_reaches_everything(page)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}-{page.viewport_size['width']}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -1,7 +1,8 @@
-"""A running site for browser tests: a small sample world, its bundle and database, served by uvicorn on 127.0.0.1.
+"""A running site for browser tests: the demo's world, its bundle and database, served by uvicorn on 127.0.0.1.
 
-The world comes from the sample generator (programs, groups and Korean text like the demo's), kept small so that
-training takes seconds. The server runs in a thread of the test process, so tests can read its database.
+The world is the default sample with the model trained on the events before the demo's day (the session's
+``default_sample`` fixture, tests/conftest.py: trained once for every test that needs it), imported into a
+SQLite database of its own. The server runs in a thread of the test process, so tests can read its database.
 """
 
 from __future__ import annotations
@@ -19,17 +20,14 @@ import uvicorn
 from sqlalchemy import Engine
 
 from matcher import bundle
-from matcher.contract import Dataset, load_folder
+from matcher.contract import Dataset
 from service import auth
 from service.app import create_app
 from service.config import Settings
 from service.db import make_engine
 from service.migrate import upgrade
 from service.store import import_dataset
-from training.pipeline import train
-from training.sample import generate
-
-SEEKERS, OPENINGS, SEED = 400, 140, 3
+from tests.conftest import SampleDay
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,16 @@ class World:
     other_employer_id: str
 
 
-def build_world(folder: Path) -> World:
-    """Generate, train, import; issue a counselor token and two employers' tokens."""
-    generate(folder / "data", n_seekers=SEEKERS, n_openings=OPENINGS, seed=SEED, progress=False)
-    data = load_folder(folder / "data")
-    bundle.save(train(data, with_baselines=False).model, folder / "models", {"metrics": {}})
+def build_world(sample: SampleDay, folder: Path) -> World:
+    """Save the sample's bundle, import its world; issue a counselor token and two employers' tokens."""
+    data = sample.data
+    bundle.save(sample.model, folder / "models", {"metrics": {}})
     url = f"sqlite:///{folder / 'jobmatch.db'}"
     engine = make_engine(url)
     upgrade(engine)
     import_dataset(engine, data)
     openings = data.openings
-    as_of = openings["posted_at"].quantile(0.85).normalize()  # as the demo does
+    as_of = sample.as_of
     still_open = openings["deadline"].isna() | (openings["deadline"] >= as_of)
     open_now = openings[(openings["posted_at"] <= as_of) & still_open]
     counts = open_now["employer_id"].value_counts()
