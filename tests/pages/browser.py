@@ -182,6 +182,7 @@ def inspect(page: Page, name: str, *, korean: str = "h1", accessibility: bool = 
     if accessibility:
         assert_accessible(page)
         assert_keyboard_reaches_everything(page)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no focus ring in the picture
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=full_page)
