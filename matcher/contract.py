@@ -53,6 +53,7 @@ class Column:
 
 SEEKER_COLUMNS: tuple[Column, ...] = (
     Column("seeker_id", "text", required=True),
+    Column("name", "text"),  # for the center's staff only: never a feature, never shown to employers
     Column("birth_year", "int", required=True, low=1930, high=2012),
     Column("gender", "enum", choices=domain.GENDERS),
     Column("dong", "text"),

@@ -4,7 +4,7 @@
   key, which never goes into the export): the same id always maps to the same
   pseudonym, so events still join seekers and openings;
 - birth year is cut to the first year of its 5-year band (1987 → 1985);
-- the free self-introduction is dropped;
+- the free self-introduction and the name are dropped;
 - a seeker's coordinates are dropped, leaving the dong (whose centroid the
   contract fills in); outside the district, they are rounded to 0.01° (~1 km).
 """
@@ -32,11 +32,12 @@ def _ids(key: str, kind: str, values: pd.Series) -> pd.Series:
 def pseudonymize(
     seekers: pd.DataFrame, openings: pd.DataFrame, events: pd.DataFrame, key: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The three contract tables with ids hashed, birth years banded, intros dropped, locations coarsened."""
+    """The three contract tables with ids hashed, birth years banded, intros and names dropped, locations coarsened."""
     seekers, openings, events = seekers.copy(), openings.copy(), events.copy()
     seekers["seeker_id"] = _ids(key, "seeker", seekers["seeker_id"])
     seekers["birth_year"] = (seekers["birth_year"].astype(int) // 5) * 5
     seekers["intro"] = None
+    seekers["name"] = None
     inside = seekers["dong"].isin(reference.dongs().index).to_numpy()
     for column in ("lat", "lon"):
         seekers[column] = np.where(inside, np.nan, seekers[column].astype(float).round(2))

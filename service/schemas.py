@@ -85,6 +85,7 @@ class SeekerProfile(Input):
 class SeekerFields(SeekerProfile):
     """Everything stored about a seeker but the id."""
 
+    name: Name | None = Field(None, description="as the center records it; staff only, never shown to employers")
     consent_employer_view: bool = False
 
 

@@ -44,6 +44,7 @@ seekers = Table(
     "seekers",
     metadata,
     Column("seeker_id", ID, primary_key=True),
+    Column("name", String(200)),  # counselors only (service.present never gives it to an employer)
     Column("birth_year", Integer, nullable=False),
     Column("gender", String(1)),
     Column("dong", String(100)),

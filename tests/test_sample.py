@@ -26,7 +26,7 @@ DATA = Path(__file__).resolve().parents[1] / "matcher" / "data"
 # Column order of shared/spec/data-format.md, copied here on purpose.
 SPEC_COLUMNS = {
     "seekers.csv": [
-        "seeker_id", "birth_year", "gender", "dong", "lat", "lon", "groups", "education", "experience_years",
+        "seeker_id", "name", "birth_year", "gender", "dong", "lat", "lon", "groups", "education", "experience_years",
         "occupations", "skills", "desired_occupations", "desired_industries", "desired_wage_type",
         "desired_wage_amount", "desired_hours", "max_commute_km", "intro", "consent_employer_view",
     ],

@@ -677,6 +677,20 @@ class _Seekers:
     stops: np.ndarray
 
 
+# Made-up names for the sample's seekers: common surnames, weighted roughly as they occur, and given-name syllables.
+SURNAMES = ("김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권", "황", "안", "송")
+SURNAME_WEIGHTS = (21.5, 14.7, 8.4, 4.7, 4.3, 2.4, 2.1, 2.1, 2.0, 1.7, 1.5, 1.5, 1.5, 1.5, 1.4, 1.4, 1.3, 1.3)
+GIVEN_SYLLABLES = tuple("민서지현수영준우진하은도윤예채아연성재훈호경미정혜선희주원태")
+
+
+def _names(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A surname and a two-syllable given name for each of ``n`` seekers."""
+    weights = np.array(SURNAME_WEIGHTS) / sum(SURNAME_WEIGHTS)
+    surname = np.array(SURNAMES)[rng.choice(len(SURNAMES), size=n, p=weights)]
+    given = np.array(GIVEN_SYLLABLES)[rng.integers(0, len(GIVEN_SYLLABLES), size=(n, 2))]
+    return np.char.add(np.char.add(surname, given[:, 0]), given[:, 1]).astype(object)
+
+
 def _make_seekers(rng: np.random.Generator, world: _World, n: int) -> _Seekers:
     vocab, specs = world.vocab, world.vocab["seeker_groups"]
     names = list(specs)
@@ -705,6 +719,7 @@ def _make_seekers(rng: np.random.Generator, world: _World, n: int) -> _Seekers:
     table = pd.DataFrame(
         {
             "seeker_id": [f"S{i + 1:06d}" for i in range(n)],
+            "name": _names(rng.spawn(1)[0], n),  # a stream of their own: every other column is as before
             "birth_year": world.year - age,
             "gender": np.where(rng.random(n) < 0.02, None, gender),
             "dong": world.places["dong"].to_numpy()[place],

@@ -32,7 +32,7 @@ TEMPLATES.env.globals.update(
     CSRF_FIELD=sessions.CSRF_FIELD,
     LABELS=forms.LABELS,
     # The profile keys the desk shows in their own words; any other field of the profile is listed after them.
-    SHOWN_PROFILE_KEYS=frozenset(forms.LABELS) - {"name"},
+    SHOWN_PROFILE_KEYS=frozenset(forms.LABELS),
 )
 
 # Nothing a page shows is to be cached or framed, and it loads nothing but the service's own files.

@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, String, cast, delete, insert, select, update
+from sqlalchemy import Engine, String, cast, delete, insert, or_, select, update
 
 from matcher import crowding, reference
 from matcher.filters import opening_filter
@@ -55,14 +55,20 @@ def list_seekers(
     request: Request,
     conn: ReadDep,
     paging: PagingDep,
-    q: Annotated[str | None, Query(max_length=100, description="part of the seeker id")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of the seeker id or name")] = None,
     dong: Annotated[str | None, Query(max_length=100)] = None,
     group: Group | None = None,
 ) -> dict:
-    """Seekers, by id; ``q``, ``dong`` and ``group`` narrow the list (the counselor desk's search)."""
+    """Seekers, by id; ``q`` (part of the id or name), ``dong`` and ``group`` narrow the list (the desk's search)."""
     query = select(tables.seekers).order_by(tables.seekers.c.seeker_id)
     if q:
-        query = query.where(tables.seekers.c.seeker_id.icontains(q.strip(), autoescape=True))
+        part = q.strip()
+        query = query.where(
+            or_(
+                tables.seekers.c.seeker_id.icontains(part, autoescape=True),
+                tables.seekers.c.name.icontains(part, autoescape=True),
+            )
+        )
     if dong:
         query = query.where(tables.seekers.c.dong == dong)
     if group:  # groups is a JSON list of known words: its text holds the quoted word exactly when it is listed

@@ -125,11 +125,11 @@ def test_a_young_applicant_gets_ranked_openings_on_a_360_px_phone(contexts) -> N
 def test_a_counselor_finds_a_seeker_sees_ten_openings_and_records_a_hire(contexts, world: site.World) -> None:
     page = sign_in(contexts(), world.tokens["counselor"])
     assert page.url.endswith("/desk")
-    seeker = str(world.data.seekers["seeker_id"].iloc[12])
-    page.get_by_label("구직자 ID").fill(seeker[-4:])
+    seeker, name = world.data.seekers[["seeker_id", "name"]].iloc[12]
+    page.get_by_label("구직자 ID 또는 이름").fill(name)  # found by name
     page.get_by_role("button", name="찾기").click()
     page.get_by_role("link", name=seeker, exact=True).click()
-    expect(page.locator("h1")).to_have_text(f"구직자 {seeker}")
+    expect(page.locator("h1")).to_contain_text(f"구직자 {seeker}")
     matches = page.locator("ol.results > li")
     expect(matches).to_have_count(10)
     for i in range(10):
@@ -164,7 +164,7 @@ def test_an_employer_sees_only_its_openings_and_masked_candidates(contexts, worl
     for seeker_id in page.locator("input[name=seeker_id]").evaluate_all("els => els.map(e => e.value)"):
         row = seekers.loc[seeker_id]
         assert bool(row["consent_employer_view"])
-        assert str(row["birth_year"]) not in text
+        assert str(row["birth_year"]) not in text and row["name"] not in text
     for hidden in ("장애인", "저소득"):  # groups are never shown to an employer
         assert hidden not in text
     opening_id = page.url.rsplit("/", 1)[-1]
