@@ -616,8 +616,8 @@ def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFra
             out[col.name] = pd.to_numeric(values, errors="coerce").astype("Int64").astype(str).replace("<NA>", "")
         elif col.kind == "float":
             out[col.name] = values.map(lambda v: "" if v is None or pd.isna(v) else format(float(v), ".10g"))
-        else:
-            out[col.name] = values.fillna("").astype(str)
+        else:  # as objects first: an all-empty text column is float NaN, which fillna("") would not keep
+            out[col.name] = values.astype(object).fillna("").astype(str)
     return pd.DataFrame(out, index=frame.index)
 
 
