@@ -7,6 +7,8 @@ anonymous rate limit like ``POST /search`` (service.middleware.Guard), with a Ko
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -28,6 +30,7 @@ MORE = ("groups", "education", "experience_years", "desired_industries", "max_co
 RESULTS = 10
 
 
+@cache
 def _fields(year: int) -> tuple[list[forms.Field], list[forms.Field]]:
     """The age box, then the profile's fields (dong as a required choice of the 17 dongs); main and folded."""
     oldest, youngest = _birth_years()
