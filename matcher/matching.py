@@ -38,9 +38,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher import eligibility, explain
+from matcher import crowding, eligibility, explain, lists
 from matcher.explain import reasons_for
 from matcher.features import BlockView, Encoded
+from matcher.lists import Scored
 from matcher.ranker import FEATURES, PairModel
 from matcher.retrieval import SHORTLIST
 
@@ -332,6 +333,21 @@ class Matcher:
         mask[which[hit], column[hit]] = True
         return mask
 
+    def _allowed(self, rows: np.ndarray, open_now: _OpenView, as_of: pd.Timestamp, exclude_applied: bool) -> np.ndarray:
+        """Block mask over (seeker rows × the day's open openings): eligible, and not applied to before."""
+        ok = eligibility.eligible_block(self.birth_year[rows], self.groups[rows], open_now.rules)
+        if exclude_applied:
+            ok &= ~self._applied_block(rows, open_now.rows, as_of)
+        return ok
+
+    def allowed(self, seeker_ids: list[str], as_of: pd.Timestamp | str) -> tuple[np.ndarray, np.ndarray]:
+        """What the hard rules let each seeker's list hold on ``as_of``: the open openings' table rows
+        and a (seekers × those openings) mask of the pairs that are eligible and not applied to."""
+        as_of = pd.Timestamp(as_of)
+        open_now = self._open_view(as_of)
+        rows = self._rows(self.seeker_row, seeker_ids, "seeker")
+        return open_now.rows, self._allowed(rows, open_now, as_of, exclude_applied=True)
+
     # -- ranking -----------------------------------------------------------------------------
     def _reasons(self, x: np.ndarray, s: np.ndarray, o: np.ndarray, side: str) -> list[list[str]]:
         """Reasons for pairs (s[i], o[i]) of table rows, from the fields the rules read (taken once per
@@ -342,7 +358,7 @@ class Matcher:
             self._opening_fields = explain.record_fields(self.openings, explain.OPENING_FIELDS)
         return reasons_for(x, explain.records(self._seeker_fields, s), explain.records(self._opening_fields, o), side)
 
-    def _rank(
+    def _scored(
         self,
         side: str,
         view: BlockView,
@@ -351,27 +367,27 @@ class Matcher:
         k: int,
         seeker_rows: np.ndarray,
         opening_rows: np.ndarray,
-    ) -> list[Match]:
-        """Both stages over a block (view positions map to table rows through ``*_rows``), top ``k`` per
-        query (a seeker on the seeker side, an opening on the other) with reasons."""
+        offset: np.ndarray | float = 0.0,
+    ) -> Scored:
+        """Both stages over a block (view positions map to table rows through ``*_rows``): the best ``k``
+        scored pairs of each query (a seeker on the seeker side, an opening on the other)."""
         n = None if self.shortlist is None else max(self.shortlist, k)
-        si, oi, x, score = self.model_at(as_of).rank_block(side, view, as_of, allowed, n)
-        if len(si) == 0:
-            return []
-        s, o = seeker_rows[si], opening_rows[oi]
-        query = s if side == "seeker" else o
-        order = np.lexsort((-score, query))
-        query_sorted = query[order]
-        starts = np.searchsorted(query_sorted, query_sorted, side="left")
-        within = np.arange(len(order)) - starts
-        keep = order[within < k]
-        ranks = within[within < k] + 1
-        reasons = self._reasons(x[keep], s[keep], o[keep], side)
-        seeker_ids = self.seeker_codes.ids[s[keep]]
-        opening_ids = self.opening_codes.ids[o[keep]]
+        si, oi, x, score = self.model_at(as_of).rank_block(side, view, as_of, allowed, n, offset)
+        s_codes = si if view.s is None else view.s[si]
+        o_codes = oi if view.o is None else view.o[oi]
+        miss = self.model.misses(x, view.seekers, view.openings, s_codes, o_codes)
+        return lists.pools(Scored(seeker_rows[si], opening_rows[oi], x, score, miss), side, k)
+
+    def _listed(self, side: str, found: Scored, k: int) -> list[Match]:
+        """The top ``k`` of each query of scored pairs, ranked, with reasons. A seeker's list holds pairs
+        that miss a stated preference only among its first :data:`matcher.fit.SHORT_LIST` entries."""
+        keep, ranks = lists.ranked(found, side, k)
+        reasons = self._reasons(found.x[keep], found.s[keep], found.o[keep], side)
+        seeker_ids = self.seeker_codes.ids[found.s[keep]]
+        opening_ids = self.opening_codes.ids[found.o[keep]]
         return [
             Match(int(r), str(si), str(oi), round(float(v), 6), tuple(why))
-            for r, si, oi, v, why in zip(ranks, seeker_ids, opening_ids, score[keep], reasons, strict=True)
+            for r, si, oi, v, why in zip(ranks, seeker_ids, opening_ids, found.score[keep], reasons, strict=True)
         ]
 
     def matches(
@@ -382,9 +398,18 @@ class Matcher:
         *,
         exclude_applied: bool = True,
         opening_mask: np.ndarray | None = None,
+        shown: tuple[np.ndarray, int] | None = None,
+        congestion: bool = True,
         chunk_pairs: int = 400_000,
     ) -> list[Match]:
-        """Top ``k`` openings for each seeker, ranked by the seeker-side model."""
+        """Top ``k`` openings for each seeker, ranked by the seeker-side model and the pair's fit.
+
+        With ``congestion`` (the default), the lists asked for together are one day's lists, chosen
+        jointly so that no few openings fill them all (:func:`matcher.crowding.joint_lists`).
+        ``shown`` instead gives the lists of the day already shown elsewhere, as the service counts
+        them: how many hold each opening (per opening table row) and how many there are; each list
+        asked for then pays for those (:func:`matcher.crowding.congestion`).
+        """
         as_of = pd.Timestamp(as_of)
         rows = self._rows(self.seeker_row, seeker_ids, "seeker")
         open_now = self._open_view(as_of)
@@ -392,18 +417,26 @@ class Matcher:
         # A caller's filter is one more mask on the cached view of the day's open openings: taking a
         # subset of their encodings would cost more than scoring the few extra pairs it excludes.
         wanted = None if opening_mask is None else opening_mask[candidates][None, :]
-        out: list[Match] = []
+        left = self.positions_left(as_of)
+        offset: np.ndarray | float = 0.0
+        if congestion and shown is not None:
+            exposure = np.asarray(shown[0], dtype=float)[candidates]
+            offset = crowding.congestion(exposure, left[candidates])[None, :]
+            full = crowding.full(exposure, shown[1] + 1)[None, :]
+            wanted = ~full if wanted is None else wanted & ~full
+        joint = congestion and shown is None and len(rows) > 1
+        pool = max(k, crowding.POOL) if joint else k
+        parts: list[Scored] = []
         per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
-            ok = eligibility.eligible_block(self.birth_year[block], self.groups[block], open_now.rules)
+            ok = self._allowed(block, open_now, as_of, exclude_applied)
             if wanted is not None:
                 ok &= wanted
-            if exclude_applied:
-                ok &= ~self._applied_block(block, candidates, as_of)
             view = BlockView(self.seeker_codes, open_now.codes, block, None)
-            out.extend(self._rank("seeker", view, ok, as_of, k, block, candidates))
-        return out
+            parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset))
+        found = Scored.concat(parts, len(FEATURES))
+        return self._listed("seeker", lists.joint(found, left, k) if joint else found, k)
 
     def candidates(
         self,
@@ -433,7 +466,7 @@ class Matcher:
             block = rows[start : start + per_chunk]
             ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block))
             view = BlockView(self.seeker_codes, self.opening_codes, None if whole else pool, block)
-            out.extend(self._rank("opening", view, ok, when, k, pool, block))
+            out.extend(self._listed("opening", self._scored("opening", view, ok, when, k, pool, block), k))
         return out
 
     # -- pairs chosen by the caller (assignment of program slots) ------------------------------
@@ -459,9 +492,9 @@ class Matcher:
         bi, oi = np.nonzero(ok)
         if len(bi):
             at = np.full(len(bi), as_of.to_datetime64())
-            model = self.model_at(as_of)
-            x = model.features(self.seeker_codes, self.opening_codes, self.openings, s_rows[bi], o_rows[oi], at)
-            out[bi, oi] = model.score("seeker", x)
+            model, s, o = self.model_at(as_of), s_rows[bi], o_rows[oi]
+            x = model.features(self.seeker_codes, self.opening_codes, self.openings, s, o, at)
+            out[bi, oi] = model.fitted_score("seeker", x, self.seeker_codes, self.opening_codes, s, o)
         return out
 
     def explain_pairs(self, seeker_ids: list[str], opening_ids: list[str], as_of: pd.Timestamp | str) -> list[Match]:
@@ -480,7 +513,7 @@ class Matcher:
         x = model.features(
             self.seeker_codes, self.opening_codes, self.openings, s, o, np.full(len(s), as_of.to_datetime64())
         )
-        score = model.score("seeker", x)
+        score = model.fitted_score("seeker", x, self.seeker_codes, self.opening_codes, s, o)
         reasons = self._reasons(x, s, o, "seeker")
         return [
             Match(1, str(si), str(oi), round(float(v), 6), tuple(why))

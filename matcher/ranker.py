@@ -23,11 +23,13 @@ from matcher.features import (
     BlockView,
     Encoded,
     Featurizer,
+    PairView,
     content_block_features,
     content_pair_features,
     content_pair_subset,
     remember,
 )
+from matcher.fit import FIT_FEATURES, log_fit, misses
 from matcher.history import HISTORY_FEATURES, History
 from matcher.retrieval import BinnedAdditive, shortlist
 
@@ -328,7 +330,13 @@ class PairModel:
         return found
 
     def rank_block(
-        self, side: str, view: BlockView, at: pd.Timestamp, allowed: np.ndarray, shortlist_size: int | None
+        self,
+        side: str,
+        view: BlockView,
+        at: pd.Timestamp,
+        allowed: np.ndarray,
+        shortlist_size: int | None,
+        offset: np.ndarray | float = 0.0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Both stages over a block of (seekers × openings) at one moment, ``allowed`` in the same shape.
 
@@ -337,15 +345,23 @@ class PairModel:
         ``None`` keeps every allowed pair. Stage two computes every pair feature of the kept pairs
         (reusing what stage one computed for the block) and scores them with the ranker.
 
+        Both stages multiply the ranker's score by the pair's common-sense fit (:mod:`matcher.fit`)
+        and by ``exp(offset)``, a log factor broadcastable to the block (e.g. the day's congestion
+        of each opening, :mod:`matcher.crowding`).
+
         Returns seeker and opening positions in the view, pair features (FEATURES order) and scores.
         """
         at = pd.Timestamp(at)
         found: dict[str, np.ndarray] = {}
+        offset = np.broadcast_to(np.asarray(offset, dtype=np.float64), view.shape)
         per_query = allowed.sum(axis=1 if side == "seeker" else 0)
         if shortlist_size is None or not hasattr(self, "retrievers_") or not (per_query > shortlist_size).any():
             si, oi = np.nonzero(allowed)
         else:
             scores = self.retrieval_scores(side, view, at, found)
+            found.update(self._block(view, at, [name for name in FIT_FEATURES if name not in found]))
+            # Stage one works on the ranker's raw scale, where the calibrated log score is slope × raw.
+            scores = scores + (log_fit(view, found) + offset) / self.calibrations_[side][1]
             if side == "seeker":
                 si, oi = shortlist(scores, allowed, shortlist_size)
             else:
@@ -369,7 +385,18 @@ class PairModel:
         x = np.column_stack(
             [pairs[name] if name in pairs else np.broadcast_to(found[name], shape)[si, oi] for name in FEATURES]
         )
-        return si, oi, x, self.score(side, x)
+        return si, oi, x, self.fitted_score(side, x, view.seekers, view.openings, s, o) * np.exp(offset[si, oi])
+
+    def fitted_score(
+        self, side: str, x: np.ndarray, seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`score` times the common-sense fit of each pair (s[i], o[i]) of the encodings (:mod:`matcher.fit`)."""
+        return self.score(side, x) * np.exp(log_fit(PairView(seekers, openings, s, o), _fit_inputs(x)))
+
+    @staticmethod
+    def misses(x: np.ndarray, seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray) -> np.ndarray:
+        """Whether each pair (s[i], o[i]) of the encodings misses a stated preference (:func:`matcher.fit.misses`)."""
+        return misses(PairView(seekers, openings, s, o), _fit_inputs(x))
 
     def score(self, side: str, x: np.ndarray) -> np.ndarray:
         """Expected grade of each pair row (higher is better; always positive)."""
@@ -389,3 +416,8 @@ class PairModel:
             raise ValueError(f"no ranker fitted for side {side!r}")
         x = x[:, SIDE_COLUMNS[side]]
         return self.rankers_[side].predict(x, num_threads=1 if len(x) < SMALL_BATCH else 0)
+
+
+def _fit_inputs(x: np.ndarray) -> dict[str, np.ndarray]:
+    """The pair features the fit reads, from rows of pair features (FEATURES order)."""
+    return {name: x[:, FEATURES.index(name)] for name in FIT_FEATURES}

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from matcher import lists
 from matcher.features import BlockView, Featurizer
+from matcher.lists import Scored
 from matcher.matching import APPLIED_EVENTS
 from matcher.ranker import PairModel
 from matcher.retrieval import SHORTLIST
@@ -32,6 +34,7 @@ from training.queries import Tables, opening_queries, seeker_queries
 K = 10
 MAX_QUERIES = 1000  # queries evaluated per side (a random subset when there are more)
 CANDIDATE_POOL = 1000  # opening side: seekers ranked per opening, the truth plus a random eligible sample
+DAY_CHUNK = 512  # queries ranked together (one day's at most)
 
 
 @dataclass
@@ -135,7 +138,7 @@ class CandidateMasks:
         self.applied_o = tables.opening_row.get_indexer(applied["opening_id"])
         self.applied_t = applied["occurred_at"].to_numpy()
 
-    def _left(self, day: np.datetime64) -> np.ndarray:
+    def positions_left(self, day: np.datetime64) -> np.ndarray:
         hired = np.bincount(self.hire_o[self.hire_t < day], minlength=len(self.positions))
         return self.positions - hired
 
@@ -147,7 +150,7 @@ class CandidateMasks:
         if side == "seeker":
             mask = t.open_block(days) & t.eligible_block(rows)
             for day in np.unique(days):
-                mask[days == day] &= self._left(day)[None, :] > 0
+                mask[days == day] &= self.positions_left(day)[None, :] > 0
             seeker_pos = pd.Index(rows).get_indexer(self.applied_s)
             hit = seeker_pos >= 0
             early = hit & (self.applied_t < days[np.where(hit, seeker_pos, 0)])
@@ -181,29 +184,43 @@ def rank_queries(
     With ``collect``, (score, gain) rows of every scored candidate are appended to it, for calibration plots.
     """
     out = np.full((len(queries.rows), k), -1, dtype=np.int64)
-    chunk = 128
-    for start in range(0, len(queries.rows), chunk):
-        rows = queries.rows[start : start + chunk]
-        days = queries.days[start : start + chunk]
-        mask = masks.block(queries.side, rows, days, queries.truth[start : start + chunk])
+    for part in _day_chunks(queries.days):
+        rows, days = queries.rows[part], queries.days[part]
+        truths = [queries.truth[i] for i in part]
+        mask = masks.block(queries.side, rows, days, truths)
         scores = scorer(rows, np.arange(mask.shape[1]), days, mask)
         scores = np.where(mask, scores, -np.inf)
         if collect is not None:
             truth = np.zeros(mask.shape)
-            for i, gains in enumerate(queries.truth[start : start + chunk]):
+            for i, gains in enumerate(truths):
                 truth[i, list(gains)] = list(gains.values())
             scored = mask & np.isfinite(scores)  # candidates stage one left out have no score
             collect.append(np.column_stack([scores[scored], truth[scored]]))
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        valid = np.take_along_axis(mask, top, axis=1)
-        out[start : start + chunk] = np.where(valid, top, -1)
+        valid = np.take_along_axis(mask & np.isfinite(scores), top, axis=1)
+        out[part] = np.where(valid, top, -1)
     return out
 
 
+def _day_chunks(days: np.ndarray, size: int = DAY_CHUNK) -> list[np.ndarray]:
+    """Query positions in chunks of one day each (a day's lists are chosen together), at most ``size`` long."""
+    order = np.argsort(days, kind="stable")
+    bounds = np.flatnonzero(np.diff(days[order].astype("datetime64[D]").astype(np.int64))) + 1
+    return [chunk for day in np.split(order, bounds) for chunk in np.array_split(day, -(-len(day) // size))]
+
+
 def model_scorer(
-    model: PairModel, openings: pd.DataFrame, codes: tuple, side: str, n_shortlist: int | None = SHORTLIST, k: int = K
+    model: PairModel,
+    openings: pd.DataFrame,
+    codes: tuple,
+    side: str,
+    n_shortlist: int | None = SHORTLIST,
+    k: int = K,
+    positions_left: Callable[[np.datetime64], np.ndarray] | None = None,
 ) -> Scorer:
-    """Scores of the two-stage ranker for the allowed pairs of a block (-inf outside the shortlist).
+    """Scores of the two-stage ranker for the listed pairs of a block (-inf for the rest), as the matcher
+    lists them (:mod:`matcher.lists`): on the seeker side the queries of one day are that day's lists,
+    chosen together when ``positions_left`` (per opening row, on a day) is given.
 
     ``n_shortlist=None`` scores every allowed pair with the ranker (no stage one).
     """
@@ -221,12 +238,21 @@ def model_scorer(
             allowed = mask[np.ix_(q, c)]
             if side == "seeker":
                 view = BlockView(seeker_codes, opening_codes, rows[q], c)
-                si, oi, _, found = model.rank_block(side, view, day, allowed, n)
-                dense[q[si], c[oi]] = found
             else:
                 view = BlockView(seeker_codes, opening_codes, c, rows[q])
-                si, oi, _, found = model.rank_block(side, view, day, allowed.T, n)
-                dense[q[oi], c[si]] = found
+                allowed = allowed.T
+            si, oi, x, found = model.rank_block(side, view, day, allowed, n)
+            miss = model.misses(x, seeker_codes, opening_codes, view.s[si], view.o[oi])
+            # Seeker and opening "rows" here are positions among the day's queries and candidates.
+            pairs = lists.pools(Scored(si, oi, x, found, miss), side, k)
+            if side == "seeker" and positions_left is not None:
+                pairs = lists.joint(pairs, positions_left(day)[c], k)
+            keep, _ = lists.ranked(pairs, side, k)
+            pairs = pairs.take(keep)
+            if side == "seeker":
+                dense[q[pairs.s], c[pairs.o]] = pairs.score
+            else:
+                dense[q[pairs.o], c[pairs.s]] = pairs.score
         return dense
 
     return score
@@ -324,7 +350,9 @@ def evaluate(
     for side in ("seeker", "opening"):
         queries = evaluation_queries(side, events, test_start, tables, masks, seed)
         n_items = len(openings) if side == "seeker" else len(seekers)
-        systems: dict[str, Scorer] = {"jobmatch": model_scorer(model, openings, codes, side, n_shortlist, k)}
+        systems: dict[str, Scorer] = {
+            "jobmatch": model_scorer(model, openings, codes, side, n_shortlist, k, masks.positions_left)
+        }
         if with_baselines:
             x = interactions if side == "seeker" else interactions.T.tocsr()
             q_text, i_text = (seeker_docs, opening_docs) if side == "seeker" else (opening_docs, seeker_docs)
