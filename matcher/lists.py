@@ -46,11 +46,11 @@ class Scored:
         return Scored(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
 
 
-def pools(found: Scored, side: str, k: int) -> Scored:
-    """What each query's list can be made of: its ``k`` best pairs, and on the seeker side its ``k``
-    best pairs that miss nothing and :data:`SHORT_LIST` best that miss something."""
+def pools(found: Scored, side: str, k: int, padded: bool = False) -> Scored:
+    """What each query's list can be made of: its ``k`` best pairs, and on the seeker side (unless
+    ``padded``) its ``k`` best pairs that miss nothing and :data:`SHORT_LIST` best that miss something."""
     query = found.query(side)
-    if side == "seeker":
+    if side == "seeker" and not padded:
         keep = crowding.top_k(query, np.where(found.miss, -np.inf, found.score), k) & ~found.miss
         keep |= crowding.top_k(query, np.where(found.miss, found.score, -np.inf), SHORT_LIST) & found.miss
     else:
@@ -58,25 +58,26 @@ def pools(found: Scored, side: str, k: int) -> Scored:
     return found if keep.all() else found.take(np.flatnonzero(keep))
 
 
-def ranked(found: Scored, side: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+def ranked(found: Scored, side: str, k: int, padded: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each query's list from its pairs, best score first: the pairs' positions in ``found`` (query by
-    query) and their ranks (1 ..). Misses past :data:`SHORT_LIST` are left out on the seeker side."""
+    query) and their ranks (1 ..). Misses past :data:`SHORT_LIST` are left out on the seeker side unless
+    ``padded``."""
     query = found.query(side)
     order = np.lexsort((-found.score, query))
-    if side == "seeker":
+    if side == "seeker" and not padded:
         order = order[(_within(query[order]) < SHORT_LIST) | ~found.miss[order]]
     within = _within(query[order])
     return order[within < k], within[within < k] + 1
 
 
-def joint(found: Scored, positions_left: np.ndarray, k: int) -> Scored:
+def joint(found: Scored, positions_left: np.ndarray, k: int, padded: bool = False) -> Scored:
     """The seekers' lists of one day chosen together (:func:`matcher.crowding.joint_lists`): the listed
-    pairs of ``found`` (seeker side), their scores times their congestion."""
+    pairs of ``found`` (seeker side), their scores times their congestion. Unless ``padded``, misses take
+    only a list's first :data:`SHORT_LIST` entries."""
     if not len(found.s):
         return found
-    listed, crowd = crowding.joint_lists(
-        found.s, found.o, np.log(found.score), positions_left, k, found.miss, SHORT_LIST
-    )
+    head = k if padded else SHORT_LIST
+    listed, crowd = crowding.joint_lists(found.s, found.o, np.log(found.score), positions_left, k, found.miss, head)
     return found.with_score(found.score * np.exp(crowd)).take(np.flatnonzero(listed))
 
 

@@ -368,6 +368,7 @@ class Matcher:
         seeker_rows: np.ndarray,
         opening_rows: np.ndarray,
         offset: np.ndarray | float = 0.0,
+        padded: bool = False,
     ) -> Scored:
         """Both stages over a block (view positions map to table rows through ``*_rows``): the best ``k``
         scored pairs of each query (a seeker on the seeker side, an opening on the other)."""
@@ -376,12 +377,13 @@ class Matcher:
         s_codes = si if view.s is None else view.s[si]
         o_codes = oi if view.o is None else view.o[oi]
         miss = self.model.misses(x, view.seekers, view.openings, s_codes, o_codes)
-        return lists.pools(Scored(seeker_rows[si], opening_rows[oi], x, score, miss), side, k)
+        return lists.pools(Scored(seeker_rows[si], opening_rows[oi], x, score, miss), side, k, padded)
 
-    def _listed(self, side: str, found: Scored, k: int) -> list[Match]:
+    def _listed(self, side: str, found: Scored, k: int, padded: bool = False) -> list[Match]:
         """The top ``k`` of each query of scored pairs, ranked, with reasons. A seeker's list holds pairs
-        that miss a stated preference only among its first :data:`matcher.fit.SHORT_LIST` entries."""
-        keep, ranks = lists.ranked(found, side, k)
+        that miss a stated preference only among its first :data:`matcher.fit.SHORT_LIST` entries, unless
+        ``padded``."""
+        keep, ranks = lists.ranked(found, side, k, padded)
         reasons = self._reasons(found.x[keep], found.s[keep], found.o[keep], side)
         seeker_ids = self.seeker_codes.ids[found.s[keep]]
         opening_ids = self.opening_codes.ids[found.o[keep]]
@@ -400,6 +402,7 @@ class Matcher:
         opening_mask: np.ndarray | None = None,
         shown: tuple[np.ndarray, int] | None = None,
         congestion: bool = True,
+        padded: bool = False,
         chunk_pairs: int = 400_000,
     ) -> list[Match]:
         """Top ``k`` openings for each seeker, ranked by the seeker-side model and the pair's fit.
@@ -409,6 +412,10 @@ class Matcher:
         ``shown`` instead gives the lists of the day already shown elsewhere, as the service counts
         them: how many hold each opening (per opening table row) and how many there are; each list
         asked for then pays for those (:func:`matcher.crowding.congestion`).
+
+        A list shows openings that miss a stated preference only among its first five entries
+        (:mod:`matcher.lists`); ``padded`` lists every allowed opening up to ``k`` instead (with
+        ``congestion=False``: exactly the allowed openings, best first).
         """
         as_of = pd.Timestamp(as_of)
         rows = self._rows(self.seeker_row, seeker_ids, "seeker")
@@ -434,9 +441,9 @@ class Matcher:
             if wanted is not None:
                 ok &= wanted
             view = BlockView(self.seeker_codes, open_now.codes, block, None)
-            parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset))
+            parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset, padded))
         found = Scored.concat(parts, len(FEATURES))
-        return self._listed("seeker", lists.joint(found, left, k) if joint else found, k)
+        return self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, padded)
 
     def candidates(
         self,

@@ -14,11 +14,11 @@ route does for one:
   row as the route writes); both in batches of concurrent requests, by :class:`service.ledger.Ledger`. When
   the snapshot is behind, it is brought up to date (as the route would) and the list, if a write left it in
   the cache, is confirmed once more;
-- the list's openings are counted as shown (exposure, for ``spread=true``);
+- the list counts as the seeker's list of the day (exposure, which the day's other lists pay for);
 - the body and headers are the route's, byte for byte (``X-Match-Cache: hit``).
 
 Anything else (another path or method, an unknown or uncached token, a role or an id the caller may not
-reach, a query the model refuses or one with ``spread``, repeated or unknown parameters, a list not in the
+reach, a query the model refuses, repeated or unknown parameters, a list not in the
 cache, a revision still newer after catching up, any database error) is passed on untouched to the app,
 which answers it as before (401, 403, 404, 422, 503, ranking on a miss). Nothing is sent before that
 decision, so passing on is always possible.
@@ -112,8 +112,6 @@ class FastLists:
             plain = len(set(names)) == len(names) and set(names) <= QUERY_FIELDS and all(v for _, v in pairs)
             if plain:
                 query = MatchQuery.model_validate(dict(pairs))
-                if query.spread:
-                    query = None  # ranked on every request, never cached
         except (ValidationError, UnicodeError, ValueError):
             query = None
         if len(self._queries) >= self.QUERY_MEMO:
@@ -167,7 +165,7 @@ class FastLists:
             return False
         if not logged:
             return False
-        self.live.exposure.add(ranked.ids, when)
+        self.live.exposure.show(seeker_id, ranked.ids, when)
         self.served += 1
         body = ranked.body
         headers = [

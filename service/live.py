@@ -62,7 +62,7 @@ class Live:
         self._problem = "the service has not loaded a model yet"
         self._lock = threading.RLock()
         self._retry = False
-        self.exposure = Exposure()  # openings shown in this process's match lists, for spread=true
+        self.exposure = Exposure()  # each seeker's match list of the day shown by this process (congestion)
         # Scoring is many short numpy calls; threads interleaving them wait on the GIL after each one, so
         # concurrent scorings in one process are slower together than one after another. They take turns.
         self.scoring = threading.Lock()

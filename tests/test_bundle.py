@@ -65,7 +65,9 @@ def test_save_then_load_gives_the_same_ranking(trained: TrainResult, planted_dat
     assert isinstance(loaded.model, PairModel)
     assert loaded.path == saved
     before, after = ranking(trained.model, planted_data), ranking(loaded.model, planted_data)
-    assert len(before) == 10 * (len(SEEKERS) + 2)
+    # A seeker's list may stop short of ten past its first five (matcher.lists); candidate lists are full.
+    seekers = [m.seeker_id for m in before[: len(before) - 20]]
+    assert all(seekers.count(s) >= 5 for s in SEEKERS) and len(before) - len(seekers) == 20
     assert after == before, "matches and candidates (ids, ranks, scores, reasons) must survive a round trip"
 
 

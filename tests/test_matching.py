@@ -310,7 +310,8 @@ def test_matches_with_large_k_are_exactly_the_allowed_openings(
 ) -> None:
     """Nothing forbidden gets in, and nothing allowed is left out."""
     seeker_ids = list(world.seekers["seeker_id"])
-    found = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings))
+    # Every allowed opening, best first: no congestion, no list stopping short (matcher.lists).
+    found = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings), congestion=False, padded=True)
     listed: dict[str, set[str]] = {s: set() for s in seeker_ids}
     for m in found:
         listed[m.seeker_id].add(m.opening_id)
@@ -336,8 +337,9 @@ def test_applied_openings_come_back_when_exclusion_is_off(rules_matcher: Matcher
     as_of = DATES[2]
     applied = world.ledger.applied_before(as_of)
     seeker_ids = sorted({s for s, _ in applied})[:40]
-    with_applied = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings), exclude_applied=False)
-    without = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings))
+    every = {"k": len(world.openings), "congestion": False, "padded": True}
+    with_applied = rules_matcher.matches(seeker_ids, as_of, exclude_applied=False, **every)
+    without = rules_matcher.matches(seeker_ids, as_of, **every)
     pairs_with = {(m.seeker_id, m.opening_id) for m in with_applied}
     pairs_without = {(m.seeker_id, m.opening_id) for m in without}
     assert pairs_without <= pairs_with
@@ -375,8 +377,9 @@ def test_masks_only_narrow_the_lists(rules_matcher: Matcher, world: World) -> No
     as_of = DATES[2]
     seeker_ids = list(world.seekers["seeker_id"])
     opening_mask = np.arange(len(world.openings)) % 2 == 0
-    masked = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings), opening_mask=opening_mask)
-    full = rules_matcher.matches(seeker_ids, as_of, k=len(world.openings))
+    every = {"k": len(world.openings), "congestion": False, "padded": True}
+    masked = rules_matcher.matches(seeker_ids, as_of, opening_mask=opening_mask, **every)
+    full = rules_matcher.matches(seeker_ids, as_of, **every)
     allowed = set(world.openings["opening_id"][opening_mask])
     assert masked and {m.opening_id for m in masked} <= allowed
     assert {(m.seeker_id, m.opening_id) for m in masked} == {
@@ -493,7 +496,7 @@ def test_random_worlds_list_exactly_the_allowed_openings_and_eligible_seekers(
     world = materialise(spec, planted_data)
     matcher_ = Matcher(trained.model, world.seekers, world.openings, world.events)
     seeker_ids = list(world.seekers["seeker_id"])
-    found = matcher_.matches(seeker_ids, AS_OF, k=N_OPENINGS)
+    found = matcher_.matches(seeker_ids, AS_OF, k=N_OPENINGS, congestion=False, padded=True)
     assert not violations(found, world.seekers, world.openings, world.ledger, AS_OF)
     listed: dict[str, set[str]] = {s: set() for s in seeker_ids}
     for m in found:

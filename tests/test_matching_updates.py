@@ -48,8 +48,8 @@ def open_of(data: Dataset, trade: int) -> str:
 
 
 def viewers(matcher: Matcher, opening: str) -> set[str]:
-    """Seekers whose list holds the opening on AS_OF."""
-    found = matcher.matches(list(matcher.seekers["seeker_id"]), AS_OF, k=200)
+    """Seekers whose list may hold the opening on AS_OF (every allowed opening listed, as the rules leave them)."""
+    found = matcher.matches(list(matcher.seekers["seeker_id"]), AS_OF, k=200, congestion=False, padded=True)
     return {m.seeker_id for m in found if m.opening_id == opening}
 
 

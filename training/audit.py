@@ -206,17 +206,19 @@ def simulate_market(top: np.ndarray, positions_left: np.ndarray, rng: np.random.
 def format_figures(
     fit: dict[str, dict[str, float]], market: dict[str, float], ndcg: dict[str, float] | None = None
 ) -> str:
-    """The figures as a table, one row per group (NDCG@10 beside them when given)."""
-    head = f"{'group':<20}{'ndcg@10':>8}{'pt≥35h':>8}{'>commute':>9}{'exp≥5y':>8}{'IT/nonIT':>9}"
-    lines = [head]
+    """The figures as a table, one row per seeker group (NDCG@10 beside them when given)."""
+    names = ("part-time>=35h", "beyond-limit", "exp-short>=5y", "IT-for-non-IT")
+    lines = [
+        f"every seeker's list of one day ({market['lists']:.0f} lists): share of slots that miss what was stated",
+        f"{'group':<20}{'ndcg@10':>9}" + "".join(f"{n:>16}" for n in names),
+    ]
     for group, figures in fit.items():
         value = (ndcg or {}).get(group, float("nan"))
-        cells = "".join(f"{figures[name]:>{w}.3f}" for name, w in zip(FIT_FIGURES, (8, 9, 8, 9), strict=True))
-        lines.append(f"{group:<20}{value:>8.3f}{cells}")
+        cells = "".join(f"{figures[name]:>16.3f}" for name in FIT_FIGURES)
+        lines.append(f"{group:<20}{value:>9.3f}{cells}")
     lines.append(
-        f"day of {market['lists']:.0f} lists: most-listed opening in {market['max_share']:.1%} of them, "
-        f"{market['coverage']:.1%} of the openings they may hold shown, at most "
-        f"{market['lists_per_position']:.0f} lists per position left; simulated placements "
-        f"{market['placements']:.0f} of {market['placements_possible']:.0f} possible"
+        f"pile-up: most-listed opening in {market['max_share']:.1%} of the lists; {market['coverage']:.1%} of the "
+        f"open openings some list may hold are shown; at most {market['lists_per_position']:.0f} lists per position "
+        f"left; simulated market: {market['placements']:.0f} placements of {market['placements_possible']:.0f} possible"
     )
     return "\n".join(lines)

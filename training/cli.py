@@ -71,6 +71,8 @@ def cmd_import_postings(args: argparse.Namespace) -> int:
 
 
 def _metrics_table(report: dict) -> str:
+    from training.audit import format_figures
+
     lines = []
     for side, side_report in report.items():
         lines.append(f"\n{side}-side (k=10)")
@@ -83,6 +85,14 @@ def _metrics_table(report: dict) -> str:
         groups = side_report["groups"].get("jobmatch", {})
         if groups:
             lines.append("  jobmatch ndcg@10 by group: " + ", ".join(f"{g} {v:.3f}" for g, v in groups.items()))
+        others = [m["ndcg@10"] for name, m in side_report["systems"].items() if name != "jobmatch"]
+        if others and "jobmatch" in side_report["systems"]:
+            ratio = side_report["systems"]["jobmatch"]["ndcg@10"] / max(max(others), 1e-9)
+            lines.append(f"  jobmatch ndcg@10 = {ratio:.2f} x the best baseline")
+        if "day" in side_report:
+            ndcg = {"all": side_report["systems"]["jobmatch"]["ndcg@10"], **groups}
+            fit, market = side_report["day"]["fit"], side_report["day"]["market"]
+            lines.append("\n" + format_figures(fit, market, ndcg))
     return "\n".join(lines)
 
 

@@ -24,10 +24,10 @@ import scipy.sparse as sp
 from matcher import lists
 from matcher.features import BlockView, Featurizer
 from matcher.lists import Scored
-from matcher.matching import APPLIED_EVENTS
+from matcher.matching import APPLIED_EVENTS, Matcher
 from matcher.ranker import PairModel
 from matcher.retrieval import SHORTLIST
-from training import metrics
+from training import audit, metrics
 from training.baselines import Recommender, baselines
 from training.queries import Tables, opening_queries, seeker_queries
 
@@ -35,6 +35,7 @@ K = 10
 MAX_QUERIES = 1000  # queries evaluated per side (a random subset when there are more)
 CANDIDATE_POOL = 1000  # opening side: seekers ranked per opening, the truth plus a random eligible sample
 DAY_CHUNK = 512  # queries ranked together (one day's at most)
+DAY_SEEKERS = 5_000  # seekers whose lists of the test's first day are audited (a seeded sample beyond)
 
 
 @dataclass
@@ -370,4 +371,28 @@ def evaluate(
             side_report["groups"][name] = by_group(queries, scored)
             side_report.setdefault("ndcg_per_query", {})[name] = scored["ndcg"]
         report[side] = side_report
+    report["seeker"]["day"] = day_figures(model, seekers, openings, events, test_start, k, seed, progress)
     return report
+
+
+def day_figures(
+    model: PairModel,
+    seekers: pd.DataFrame,
+    openings: pd.DataFrame,
+    events: pd.DataFrame,
+    day: pd.Timestamp,
+    k: int = K,
+    seed: int = 0,
+    progress: Callable | None = None,
+) -> dict[str, dict]:
+    """Fit and pile-up figures (:mod:`training.audit`) of every seeker's list on ``day`` (at most
+    :data:`DAY_SEEKERS`, a seeded sample, on large tables), ranked on the events before it."""
+    if progress:
+        progress(f"every seeker's list on {pd.Timestamp(day).date()}: fit and pile-up")
+    known = events[events["occurred_at"] < day]
+    matcher = Matcher(model, seekers, openings, known)
+    ids = list(seekers["seeker_id"])
+    if len(ids) > DAY_SEEKERS:
+        ids = sorted(np.random.default_rng(seed).choice(ids, DAY_SEEKERS, replace=False))
+    lists = audit.day_lists(matcher, day, k, ids)
+    return {"fit": audit.fit_figures(matcher, lists), "market": audit.market_figures(matcher, lists, seed=seed)}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, String, cast, delete, insert, or_, select, update
 
-from matcher import crowding, reference
+from matcher import reference
 from matcher.filters import opening_filter
 from service import access, crud, present, tables
 from service.auth import Actor, Counselor, CounselorOrSeeker
@@ -144,13 +144,25 @@ class MatchQuery(BaseModel):
     include_applied: bool = False
     spread: Annotated[
         bool,
-        Field(description="keep openings already shown to many seekers (per position left) from crowding the list"),
-    ] = False
+        Field(
+            description="share the openings with the day's other lists: an opening already shown to many seekers "
+            "per position left comes lower, and none is shown in more than a fifth of the day's lists; "
+            "false ranks by fit alone"
+        ),
+    ] = True
 
 
 def match_key(seeker_id: str, query: MatchQuery, day: date) -> tuple:
     """The key of a list in :class:`service.cache.ListCache`: everything the list depends on but the snapshot."""
-    return ("matches", seeker_id, day, query.k, query.include_applied, *(getattr(query, name) for name in FILTERS))
+    return (
+        "matches",
+        seeker_id,
+        day,
+        query.k,
+        query.include_applied,
+        query.spread,
+        *(getattr(query, name) for name in FILTERS),
+    )
 
 
 @router.get("/{seeker_id}/matches", response_model=MatchList)
@@ -176,9 +188,11 @@ def match_list(
 ) -> tuple[Ranked, str]:
     """A seeker's ranked openings as the API answers them (a ``MatchList`` body) and the cache state.
 
-    Lists without spread are kept on the snapshot they were ranked on (hit or miss); a spread list depends on
-    what was shown before and is ranked every time (bypass). Either way the caller is checked and the read
-    logged on every call. The matches route and the counselor desk both call this.
+    Lists are kept on the snapshot they were ranked on (hit or miss): a seeker reading their list again sees the
+    same list. A list newly ranked pays for the day's lists already shown to other seekers (``spread``, the
+    default; :class:`matcher.crowding.Exposure`), and every list answered counts as the seeker's list of the
+    day. The caller is checked and the read logged on every call. The matches route and the counselor desk
+    both call this.
     """
     _own(actor, seeker_id)
     k, spread, include_applied = query.k, query.spread, query.include_applied
@@ -191,9 +205,8 @@ def match_list(
         ranked, state = snapshot.lists.ranked(
             match_key(seeker_id, query, day),
             lambda: _rank_matches(live, snapshot, seeker_id, when, k, spread, include_applied, **filters),
-            keep=not spread,
         )
-        live.exposure.add(ranked.ids, when)
+        live.exposure.show(seeker_id, ranked.ids, when)
         access.record(conn, actor, MATCH_ROUTE, request_id, seeker_ids=[seeker_id])
     return ranked, state
 
@@ -218,13 +231,17 @@ def _rank_matches(
         raise crud.bad_query("dong", f"성동구 행정동이 아닙니다 (known: {', '.join(reference.dongs().index)})")
     seeker = matcher.seekers.iloc[row]
     mask = opening_filter(matcher.openings, origin=(float(seeker["lat"]), float(seeker["lon"])), **filters)
-    pool = max(k, min(crowding.POOL_FACTOR * k, 200)) if spread else k
+    shown = live.exposure.counts(matcher.opening_row, when, seeker_id) if spread else None
     with live.scoring:
-        found = matcher.matches([seeker_id], when, k=pool, opening_mask=mask, exclude_applied=not include_applied)
-    if spread:
-        rows = matcher.opening_row.get_indexer([m.opening_id for m in found])
-        exposure = live.exposure.counts(matcher.opening_row, when)[rows]
-        found = crowding.spread_matches(found, exposure, matcher.positions_left(when)[rows], k)
+        found = matcher.matches(
+            [seeker_id],
+            when,
+            k=k,
+            opening_mask=mask,
+            exclude_applied=not include_applied,
+            shown=shown,
+            congestion=spread,
+        )
     body = MatchList(
         seeker_id=seeker_id,
         model_version=snapshot.version,
