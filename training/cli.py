@@ -89,6 +89,12 @@ def _metrics_table(report: dict) -> str:
         if others and "jobmatch" in side_report["systems"]:
             ratio = side_report["systems"]["jobmatch"]["ndcg@10"] / max(max(others), 1e-9)
             lines.append(f"  jobmatch ndcg@10 = {ratio:.2f} x the best baseline")
+        stage_one = side_report.get("stage_one", {})
+        if stage_one:
+            line = f"  stage one kept {stage_one['truth']:.1%} of the truth for the ranker"
+            if "ease_top_truth" in stage_one:
+                line += f" ({stage_one['ease_top_truth']:.1%} of what EASE put in its top 10)"
+            lines.append(line)
         if "day" in side_report:
             ndcg = {"all": side_report["systems"]["jobmatch"]["ndcg@10"], **groups}
             fit, market = side_report["day"]["fit"], side_report["day"]["market"]
@@ -128,21 +134,32 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from training.evaluate import evaluate
+    from training import holdout
+    from training.evaluate import evaluate, evaluate_held_out
     from training.pipeline import cut_dates
 
     data = _load(args)
     loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
-    events = data.events
-    cutoff = pd.Timestamp(args.cutoff) if args.cutoff else cut_dates(events)[-1]
-    known, test = events[events["occurred_at"] < cutoff], events[events["occurred_at"] >= cutoff]
-    model = loaded.model
-    model.fit_history(known, data.seekers, data.openings, count_events=events)
-    report = evaluate(model, data.seekers, data.openings, events, cutoff, k=args.k, progress=_say)
+    events, model = data.events, loaded.model
+    cuts = cut_dates(events)
+    if args.cutoff or holdout.time_split_works(events, cuts):
+        cutoff = pd.Timestamp(args.cutoff) if args.cutoff else cuts[-1]
+        known, test = events[events["occurred_at"] < cutoff], events[events["occurred_at"] >= cutoff]
+        model.fit_history(known, data.seekers, data.openings, count_events=events)
+        report = evaluate(model, data.seekers, data.openings, events, cutoff, k=args.k, progress=_say)
+        title = f"test window from {cutoff.date()} ({len(test):,} events), bundle {loaded.version}"
+    else:
+        # The same split as training with the same seed, so the rankers never saw the held-out pairs.
+        held = holdout.split(events, args.seed)
+        _say(f"the events fall on too few days for a time split: one pair held out per seeker (seed {args.seed})")
+        model.fit_history(held.known, data.seekers, data.openings, count_events=held.known)
+        report = evaluate_held_out(model, data.seekers, data.openings, held, k=args.k, seed=args.seed, progress=_say)
+        title = f"leave-one-out: {len(held.test):,} held-out events of {held.test['seeker_id'].nunique():,} seekers"
+        title += f", bundle {loaded.version}"
     if args.json:
         print(json.dumps(_public_report(report), ensure_ascii=False, indent=2))
     else:
-        print(f"test window from {cutoff.date()} ({len(test):,} events), bundle {loaded.version}")
+        print(title)
         print(_metrics_table(report))
     return 0
 
@@ -402,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
     p.add_argument("--cutoff", default=None)
     p.add_argument("--k", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0, help="the held-out split's seed when dates cannot split (as train's)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 

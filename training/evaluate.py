@@ -29,9 +29,11 @@ from matcher.ranker import PairModel
 from matcher.retrieval import SHORTLIST
 from training import audit, metrics
 from training.baselines import Recommender, baselines
-from training.queries import Tables, opening_queries, seeker_queries
+from training.holdout import HeldOut
+from training.queries import Tables, held_out_queries, opening_queries, seeker_queries
 
 K = 10
+SIDES = ("seeker", "opening")
 MAX_QUERIES = 1000  # queries evaluated per side (a random subset when there are more)
 CANDIDATE_POOL = 1000  # opening side: seekers ranked per opening, the truth plus a random eligible sample
 DAY_CHUNK = 512  # queries ranked together (one day's at most)
@@ -218,12 +220,14 @@ def model_scorer(
     n_shortlist: int | None = SHORTLIST,
     k: int = K,
     positions_left: Callable[[np.datetime64], np.ndarray] | None = None,
+    shortlisted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> Scorer:
     """Scores of the two-stage ranker for the listed pairs of a block (-inf for the rest), as the matcher
     lists them (:mod:`matcher.lists`): on the seeker side the queries of one day are that day's lists,
     chosen together when ``positions_left`` (per opening row, on a day) is given.
 
-    ``n_shortlist=None`` scores every allowed pair with the ranker (no stage one).
+    ``n_shortlist=None`` scores every allowed pair with the ranker (no stage one). With ``shortlisted``,
+    the pairs stage one handed to the ranker are appended to it: (query rows, candidate rows, scores).
     """
     seeker_codes, opening_codes = codes
     n = None if n_shortlist is None else max(n_shortlist, k)
@@ -243,6 +247,9 @@ def model_scorer(
                 view = BlockView(seeker_codes, opening_codes, c, rows[q])
                 allowed = allowed.T
             si, oi, x, found = model.rank_block(side, view, day, allowed, n)
+            if shortlisted is not None:
+                query, item = (si, oi) if side == "seeker" else (oi, si)
+                shortlisted.append((rows[q[query]], c[item], found))
             miss = model.misses(x, seeker_codes, opening_codes, view.s[si], view.o[oi])
             # Seeker and opening "rows" here are positions among the day's queries and candidates.
             pairs = lists.pools(Scored(si, oi, x, found, miss), side, k)
@@ -342,37 +349,151 @@ def evaluate(
     evaluated in two stages with ``n_shortlist`` candidates per query (``None``: one stage).
     """
     tables = Tables(seekers, openings)
-    codes = codes or model.encode(seekers, openings)
     masks = CandidateMasks(tables, events)
-    interactions = interaction_matrix(events[events["occurred_at"] < test_start], tables)
+    queries = {side: evaluation_queries(side, events, test_start, tables, masks, seed) for side in SIDES}
+    known = events[events["occurred_at"] < test_start]
+    settings = {
+        "k": k,
+        "with_baselines": with_baselines,
+        "seed": seed,
+        "progress": progress,
+        "n_shortlist": n_shortlist,
+    }
+    report = _report(model, tables, known, queries, masks, codes, **settings)
+    report["seeker"]["day"] = day_figures(model, seekers, openings, events, test_start, k, seed, progress)
+    return report
+
+
+def evaluate_held_out(
+    model: PairModel,
+    seekers: pd.DataFrame,
+    openings: pd.DataFrame,
+    held: HeldOut,
+    *,
+    k: int = K,
+    with_baselines: bool = True,
+    seed: int = 0,
+    progress: Callable | None = None,
+    codes: tuple | None = None,
+    n_shortlist: int | None = SHORTLIST,
+) -> dict[str, dict]:
+    """Metrics on a leave-one-out split (:mod:`training.holdout`): each seeker's held-out pair is the truth
+    of a query asked after every known event; any eligible opening with a position left that the seeker
+    has not applied to is a candidate, since the dates cannot say what was open when.
+
+    ``model`` must have its history fitted on ``held.known``.
+    """
+    tables = Tables(seekers, openings, always_open=True)
+    masks = CandidateMasks(tables, held.known)
+    queries = {}
+    for side in SIDES:
+        drawn = held_out_eval_queries(side, held, tables, limit=2 * MAX_QUERIES, seed=seed)
+        queries[side] = subsample(reachable(drawn, masks), seed)
+    settings = {
+        "k": k,
+        "with_baselines": with_baselines,
+        "seed": seed,
+        "progress": progress,
+        "n_shortlist": n_shortlist,
+    }
+    report = _report(model, tables, held.known, queries, masks, codes, **settings)
+    report["seeker"]["day"] = day_figures(model, seekers, openings, held.known, held.moment, k, seed, progress)
+    return report
+
+
+def held_out_eval_queries(side: str, held: HeldOut, tables: Tables, limit: int, seed: int) -> EvalQueries:
+    """One query per seeker (or opening) with held-out pairs, at the split's moment; at most ``limit``."""
+    pairs = held_out_queries(held.test, tables, side, held.moment)
+    key, partner = ("s", "o") if side == "seeker" else ("o", "s")
+    pairs = pairs[(pairs["grade"] > 0) & (pairs[key] >= 0) & (pairs[partner] >= 0)]
+    keys = pairs[key].unique()
+    if len(keys) > limit:
+        pairs = pairs[pairs[key].isin(np.random.default_rng(seed).choice(np.sort(keys), limit, replace=False))]
+    rows, truth, groups = [], [], []
+    for row, part in pairs.groupby(key, sort=True):
+        rows.append(row)
+        truth.append(dict(zip(part[partner].to_numpy(), part["grade"].astype(float), strict=True)))
+        groups.append(_groups_of(side, tables, row))
+    days = np.full(len(rows), held.moment.to_datetime64(), dtype="datetime64[ns]")
+    return EvalQueries(side, np.asarray(rows, dtype=int), days, truth, groups)
+
+
+def _groups_of(side: str, tables: Tables, row: int) -> tuple[str, ...]:
+    if side == "seeker":
+        return tuple(tables.seekers.at[row, "groups"]) or ("none",)
+    return (str(tables.openings.at[row, "program"]),)
+
+
+def _report(
+    model: PairModel,
+    tables: Tables,
+    known: pd.DataFrame,
+    queries: dict[str, EvalQueries],
+    masks: CandidateMasks,
+    codes: tuple | None,
+    *,
+    k: int,
+    with_baselines: bool,
+    seed: int,
+    progress: Callable | None,
+    n_shortlist: int | None,
+) -> dict[str, dict]:
+    """Every system ranks the same queries; metrics per system and group, and how much of the truth stage one kept."""
+    seekers, openings = tables.seekers, tables.openings
+    codes = codes or model.encode(seekers, openings)
+    interactions = interaction_matrix(known, tables)
     seeker_docs = Featurizer._seeker_docs(seekers)["profile"]
     opening_docs = Featurizer._opening_docs(openings)["profile"]
     report: dict[str, dict] = {}
-    for side in ("seeker", "opening"):
-        queries = evaluation_queries(side, events, test_start, tables, masks, seed)
+    for side in SIDES:
+        side_queries = queries[side]
         n_items = len(openings) if side == "seeker" else len(seekers)
+        shortlisted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         systems: dict[str, Scorer] = {
-            "jobmatch": model_scorer(model, openings, codes, side, n_shortlist, k, masks.positions_left)
+            "jobmatch": model_scorer(model, openings, codes, side, n_shortlist, k, masks.positions_left, shortlisted)
         }
         if with_baselines:
             x = interactions if side == "seeker" else interactions.T.tocsr()
             q_text, i_text = (seeker_docs, opening_docs) if side == "seeker" else (opening_docs, seeker_docs)
             for rec in baselines(seed):
                 systems[rec.name] = baseline_scorer(rec.fit(x, q_text, i_text))
-        side_report = {"systems": {}, "groups": {}}
+        side_report: dict = {"systems": {}, "groups": {}}
+        tops: dict[str, np.ndarray] = {}
         for name, scorer in systems.items():
             if progress:
                 progress(f"{side} side: {name}")
             collect = [] if name == "jobmatch" else None
-            scored = score_lists(queries, rank_queries(queries, masks, scorer, k, collect), n_items, k)
+            tops[name] = rank_queries(side_queries, masks, scorer, k, collect)
+            scored = score_lists(side_queries, tops[name], n_items, k)
             if collect:
                 side_report["score_gain"] = np.vstack(collect)
-            side_report["systems"][name] = summarise(queries, scored)
-            side_report["groups"][name] = by_group(queries, scored)
+            side_report["systems"][name] = summarise(side_queries, scored)
+            side_report["groups"][name] = by_group(side_queries, scored)
             side_report.setdefault("ndcg_per_query", {})[name] = scored["ndcg"]
+        side_report["stage_one"] = stage_one_recall(side_queries, shortlisted, tops.get("ease"))
         report[side] = side_report
-    report["seeker"]["day"] = day_figures(model, seekers, openings, events, test_start, k, seed, progress)
     return report
+
+
+def stage_one_recall(
+    queries: EvalQueries, shortlisted: list[tuple[np.ndarray, np.ndarray, np.ndarray]], ease_top: np.ndarray | None
+) -> dict[str, float]:
+    """Share of the (reachable) truth that stage one handed to the ranker; and of the truth EASE put in its
+    top k, the share stage one kept (stage one must not drop what the collaborative model ranks first)."""
+    kept: set[tuple[int, int]] = set()
+    for rows, items, _ in shortlisted:
+        kept.update(zip(rows.tolist(), items.tolist(), strict=True))
+    truth = [(int(row), int(item)) for row, gains in zip(queries.rows, queries.truth, strict=True) for item in gains]
+    out = {"truth": float(np.mean([pair in kept for pair in truth])) if truth else float("nan")}
+    if ease_top is not None:
+        ease = [
+            (int(row), int(item))
+            for row, gains, top in zip(queries.rows, queries.truth, ease_top, strict=True)
+            for item in gains
+            if item in set(top.tolist())
+        ]
+        out["ease_top_truth"] = float(np.mean([pair in kept for pair in ease])) if ease else float("nan")
+    return out
 
 
 def day_figures(

@@ -20,10 +20,15 @@ from matcher.history import pair_grades
 
 @dataclass
 class Tables:
-    """Row-aligned arrays of the full seeker and opening tables used for masks."""
+    """Row-aligned arrays of the full seeker and opening tables used for masks.
+
+    ``always_open``: every opening counts as open on every day, for histories whose dates cannot
+    say when anyone looked (a leave-one-out split, see :mod:`training.pipeline`).
+    """
 
     seekers: pd.DataFrame
     openings: pd.DataFrame
+    always_open: bool = False
 
     def __post_init__(self) -> None:
         self.seeker_row = pd.Index(self.seekers["seeker_id"])
@@ -32,6 +37,9 @@ class Tables:
         self.groups = eligibility.group_matrix(self.seekers["groups"])
         self.rules = eligibility.opening_rules(self.openings)
         self.posted, self.last_open = eligibility.opening_days(self.openings)
+        if self.always_open:
+            self.posted = np.full(len(self.openings), np.datetime64("1700-01-01", "ns"))
+            self.last_open = np.full(len(self.openings), pd.Timestamp.max.normalize().to_datetime64())
 
     def open_block(self, days: np.ndarray) -> np.ndarray:
         """Openings open on each day (rows)."""
@@ -208,3 +216,11 @@ def seeker_lookahead_queries(
     o = pairs["o"].to_numpy()
     is_open = eligibility.open_pairs(pairs["at"].to_numpy(), tables.posted[o], tables.last_open[o])
     return _seeker_days(pairs[is_open].reset_index(drop=True))
+
+
+def held_out_queries(events: pd.DataFrame, tables: Tables, side: str, at: pd.Timestamp) -> pd.DataFrame:
+    """Queries of a history without usable dates: one per seeker (or opening) with the grades of its pairs
+    in ``events``, all at the moment ``at``."""
+    pairs = tables.with_rows(pair_grades(events, side="seeker" if side == "seeker" else "opening"))
+    pairs = pairs.assign(at=pd.Timestamp(at))
+    return pairs.assign(query=pd.factorize(pairs["seeker_id" if side == "seeker" else "opening_id"])[0])

@@ -115,10 +115,12 @@ def test_a_young_applicant_gets_ranked_openings_on_a_360_px_phone(contexts) -> N
     page.get_by_label("희망 근무시간 (주당 시간)").fill("40")
     page.get_by_role("button", name="공고 찾기").click()
     results = page.locator("ol.results > li")
-    expect(results).to_have_count(10)
-    for i in range(10):
+    expect(results.nth(4)).to_be_visible()  # past five, a list holds only openings that fit what was asked
+    shown = results.count()
+    assert 5 <= shown <= 10
+    for i in range(shown):
         assert results.nth(i).locator("ul.reasons li").count() >= 1
-    assert page.locator("ol.results .rank").all_inner_texts() == [str(i) for i in range(1, 11)]
+    assert page.locator("ol.results .rank").all_inner_texts() == [str(i) for i in range(1, shown + 1)]
     b.inspect(page, "youth-results")
 
 

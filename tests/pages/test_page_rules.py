@@ -195,7 +195,8 @@ def test_self_search_counts_against_the_anonymous_limit_with_a_korean_page(fille
         csrf = csrf_of(client.get("/").text)
         form = {"csrf_token": csrf, "age": "30", "dong": "행당1동", "skills": "미싱"}
         found = client.post("/", data=form, headers={"accept": "text/html"})
-        assert found.status_code == 200 and found.text.count('class="match"') == 10
+        # At least five; past five, only openings without a missed wish or requirement (matcher.lists).
+        assert found.status_code == 200 and 5 <= found.text.count('class="match"') <= 10
         client.post("/", data=form, headers={"accept": "text/html"})
         limited = client.post("/", data=form, headers={"accept": "text/html"})
         assert limited.status_code == 429 and "요청이 너무 많습니다" in limited.text
