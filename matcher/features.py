@@ -435,6 +435,9 @@ class Featurizer:
         )
         desired = self._codes([list(x) for x in seekers["desired_occupations"]])
         past = self._codes([list(x) for x in seekers["occupations"]])
+        named = np.array(
+            [len(d) + len(p) for d, p in zip(seekers["desired_occupations"], seekers["occupations"], strict=True)]
+        )
         fams = [sorted({c[:3] for c in d + p}) for d, p in zip(desired, past, strict=True)]
         profile, free = read["profile"], read["free"]
         return Encoded(
@@ -459,6 +462,10 @@ class Featurizer:
                 "experience_years": _number(seekers, "experience_years"),
                 "birth_year": _number(seekers, "birth_year"),
                 "groups": eligibility.group_matrix(seekers["groups"]),
+                # Occupation names the dictionary does not know (codes of another system, typos).
+                "unknown_occupations": (
+                    named - np.array([len(d) + len(p) for d, p in zip(desired, past, strict=True)])
+                ).astype(float),
             },
         )
 
@@ -471,7 +478,8 @@ class Featurizer:
                 "preferred": text.skill_lists(list(openings["preferred_skills"])),
             },
         )
-        own = self._codes([[x] if isinstance(x, str) and x else [] for x in openings["occupation"]])
+        named = [[x] if isinstance(x, str) and x else [] for x in openings["occupation"]]
+        own = self._codes(named)
         industries = [[normalize_term(v)] if isinstance(v, str) and v else [] for v in openings["industry"]]
         programs = list(program_codes())  # the program feature is its catalogue position
         profile, free = read["profile"], read["free"]
@@ -505,6 +513,9 @@ class Featurizer:
                 "occupation_key": np.where(has_code, first_code, codes.shape[1]),
                 "posted_s": _epoch_seconds(openings["posted_at"]),
                 "deadline_s": _epoch_seconds(openings["deadline"]),
+                "unknown_occupations": np.array(
+                    [len(n) - len(c) for n, c in zip(named, own, strict=True)], dtype=float
+                ),
             },
         )
 

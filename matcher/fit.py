@@ -18,7 +18,9 @@ outside the model, as a multiplicative factor on its score (a sum on the log sca
 - no tie: an opening that asks for skills, when the seeker holds none of them and shares no desired
   or past occupation, occupation family or desired industry with it, costs ``NO_TIE`` (e^−12): the
   seeker cannot do the job, so it comes after any other trade-off; a cleaner is not sent to a
-  backend developer's job, however popular it is.
+  backend developer's job, however popular it is. Only occupations the dictionary knows can show
+  that two jobs are unrelated: when either side names one it does not know (codes of another
+  system), no tie is assumed missing.
 
 A pair *misses* a stated preference (:func:`misses`) when the job asks for more than
 ``HOURS_SLACK`` times the hours wanted, lies beyond the commute limit, asks for
@@ -73,6 +75,7 @@ def penalties(view: PairView | BlockView, found: dict[str, np.ndarray]) -> dict[
     held = np.nan_to_num(view.seeker(sn["experience_years"]))
     asked = np.nan_to_num(view.opening(on["experience_min_years"]))
     gap = np.maximum(asked - held, 0)
+    known = (view.seeker(sn["unknown_occupations"]) == 0) & (view.opening(on["unknown_occupations"]) == 0)
     tie = found["required_skills_held"] > 0
     for name in ("desired_occupation_match", "past_occupation_match", "occupation_family_match", "industry_match"):
         tie = tie | (found[name] > 0)
@@ -80,7 +83,7 @@ def penalties(view: PairView | BlockView, found: dict[str, np.ndarray]) -> dict[
         "hours": np.where(ratio > 0, HOURS_OVER * ratio, -HOURS_UNDER * ratio),
         "commute": np.where(beyond > 0, COMMUTE_STEP + COMMUTE_SLOPE * beyond, 0.0),
         "experience": EXPERIENCE * gap**2,
-        "no_tie": np.where((found["required_skill_count"] > 0) & ~tie, NO_TIE, 0.0),
+        "no_tie": np.where((found["required_skill_count"] > 0) & ~tie & known, NO_TIE, 0.0),
     }
 
 

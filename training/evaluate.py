@@ -298,6 +298,7 @@ def score_lists(queries: EvalQueries, top: np.ndarray, n_items: int, k: int = K)
     return {
         "ndcg": metrics.ndcg_at_k(gains, ideal, k),
         "recall": metrics.recall_at_k(gains > 0, n_relevant, k),
+        "recall5": metrics.recall_at_k(gains > 0, n_relevant, min(5, k)),
         "mrr": metrics.mrr(gains > 0),
         "hire_hit": metrics.hit_at_k(hires, k),
         "has_hire": np.array([max(t.values()) >= 4 for t in queries.truth]),
@@ -312,6 +313,7 @@ def summarise(queries: EvalQueries, scored: dict[str, object]) -> dict[str, floa
     return {
         "ndcg@10": float(np.nanmean(scored["ndcg"])),
         "recall@10": float(np.nanmean(scored["recall"])),
+        "recall@5": float(np.nanmean(scored["recall5"])),
         "mrr": float(np.mean(scored["mrr"])),
         "hire_hit@10": float(np.mean(scored["hire_hit"][has_hire])) if has_hire.any() else float("nan"),
         "coverage": float(scored["coverage"]),
