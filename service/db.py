@@ -11,9 +11,9 @@ from sqlalchemy.engine import make_url
 ADMITTED_REQUESTS = 20
 # Request threads (service.app): one for every admitted request, so an admitted request never waits for a thread.
 # A request uses at most one at a time, but may hold a database lock meanwhile: a write route's transaction is
-# committed after its answer is serialised, on a pool thread. Were every thread taken by requests waiting on that
-# lock (SQLite's one writer, or one_writer's lock on PostgreSQL; service.access queues the process's log writes),
-# they would wait on each other until SQLite's 30 s busy timeout (on PostgreSQL, for ever).
+# committed when the route returns, by its dependency's exit, on a pool thread. Were every thread taken by requests
+# waiting on that lock (one_writer's lock; service.access queues the process's log writes), they would wait on
+# each other until SQLite's 30 s busy timeout (on PostgreSQL, for ever).
 REQUEST_THREADS = ADMITTED_REQUESTS
 # Pooled connections: one per admitted request (a request holds at most one at a time, and may hold it while it
 # waits), one for the access-log thread (service.ledger) and one spare, so no request waits for a connection.
@@ -25,30 +25,48 @@ WRITE_LOCK = 0x6A6F626D
 
 
 def one_writer(conn: Connection) -> None:
-    """Hold off every other writer until this transaction ends (PostgreSQL; SQLite has one writer anyway).
+    """Hold off every other writer until this transaction ends; call it first in a write transaction.
 
     Snapshots catch up on the changes and events past the last ids they read (service.live), so ids must be
     committed in the order they were given. On PostgreSQL, two transactions committed in any order: a snapshot
     catching up between the two commits passed the earlier one's ids and never applied it.
+
+    On SQLite the write lock is taken at once too (BEGIN IMMEDIATE): the driver starts a transaction only at the
+    first write, so the reads that check a write (is the id free? is a position left? is the schema migrated?)
+    ran before the lock, and two writers could both pass the check; the second then failed on the primary key
+    (an import: a traceback; the API: a 5xx instead of a 409; two migrations at once: "table already exists").
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+    elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created and the file runs in WAL mode."""
+    """An engine for ``url``; a SQLite file's folder is created and the file runs in WAL mode.
+
+    ``hide_parameters``: a database error's message never carries the bound values (rows of personal data) into
+    a log or a traceback.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_file = bool(parsed.database) and parsed.database != ":memory:"
         pool = {"pool_size": POOL_SIZE, "max_overflow": 0} if in_file else {}  # memory: one shared connection
         if in_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre_ping: a connection dropped while the server was away is replaced, so the service recovers by itself.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0, connect_args={"connect_timeout": 5}
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=0,
+        connect_args={"connect_timeout": 5},
+        hide_parameters=True,
     )
 
 

@@ -9,9 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
+from matcher import cells
+from matcher.contract import Problem
 from service.config import Settings
 from service.db import one_writer
+from service.errors import ContractRefused
 from service.live import Live
+from service.schemas import CONTROL_MESSAGE
 
 MAX_PAGE_SIZE = 200
 
@@ -29,13 +33,35 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+async def plain_parameters(request: Request) -> None:
+    """Refuse a path or query value holding a control character (422 naming it), on every route.
+
+    Body fields are checked by their types (service.schemas.plain_text). A NUL byte reaching PostgreSQL in a
+    query is a driver error, which was answered as an outage (503) there and not at all on SQLite.
+    """
+    problems = [
+        Problem(where, 0, name, CONTROL_MESSAGE)
+        for where, items in (("path", request.path_params.items()), ("query", request.query_params.multi_items()))
+        for name, value in items
+        if isinstance(value, str) and cells.has_control(value)
+    ]
+    if problems:
+        raise ContractRefused(problems, prefix=None)
+
+
 def read_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
     with engine.connect() as conn:
         yield conn
 
 
 def write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """A connection in a transaction, committed when the route returns without error; one writer at a time."""
+    """A connection in a transaction, committed when the route returns without error; one writer at a time.
+
+    Used with ``scope="function"`` (``WriteDep``): the commit runs as soon as the route returns, before its answer
+    is sent, so a 2xx means committed and a commit that fails is answered as an error. (Without it, FastAPI runs
+    a yield dependency's exit after the response has gone out: a 201 could be followed by a failed commit, and a
+    read sent right after a 201 could miss the write.)
+    """
     with engine.begin() as conn:
         one_writer(conn)
         yield conn
@@ -58,5 +84,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LiveDep = Annotated[Live, Depends(get_live)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadDep = Annotated[Connection, Depends(read_connection)]
-WriteDep = Annotated[Connection, Depends(write_connection)]
+WriteDep = Annotated[Connection, Depends(write_connection, scope="function")]
 PagingDep = Annotated[Paging, Depends(paging)]

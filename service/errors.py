@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from matcher.contract import Problem, redact
@@ -70,11 +70,17 @@ def invalid(errors: list[dict], status: int = 422) -> JSONResponse:
 
 
 class ContractRefused(Exception):
-    """Body values the data contract refuses (e.g. an unknown dong), named by field."""
+    """Body values the data contract refuses (e.g. an unknown dong), named by field. With ``prefix=None`` each
+    problem's ``file`` says where its field is (``path``, ``query``)."""
 
-    def __init__(self, problems: list[Problem], prefix: tuple[str, ...] = ("body",)) -> None:
+    def __init__(self, problems: list[Problem], prefix: tuple[str, ...] | None = ("body",)) -> None:
         self.errors = [
-            {"field": p.column, "loc": [*prefix, p.column], "type": "contract", "message": redact(p.reason)}
+            {
+                "field": p.column,
+                "loc": [*(prefix if prefix is not None else (p.file,)), p.column],
+                "type": "contract",
+                "message": redact(p.reason),
+            }
             for p in problems
         ]
 
@@ -102,13 +108,23 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
-    async def _database(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("database error: %s", type(exc).__name__)
+    @app.exception_handler(InterfaceError)
+    async def _database_away(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable: %s", type(exc).__name__)
         return JSONResponse(
             {"detail": "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하세요 (database unavailable)."},
             status_code=503,
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_refused(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database answered but refused (a constraint, e.g. one checked at commit): nothing was written.
+        # Input the database cannot hold is refused before it gets there (422), so this is not the caller's fault.
+        log.error("database refused %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+        return JSONResponse(
+            {"detail": "데이터베이스가 요청을 거부해 저장하지 못했습니다. 바뀐 것은 없습니다 (database error)."},
+            status_code=500,
         )
 
     @app.exception_handler(BodyTooLarge)

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from service.db import one_writer
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -22,5 +24,6 @@ def upgrade(engine: Engine) -> None:
     """Apply every migration not yet applied; safe to run on each start."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        one_writer(connection)  # two processes starting at once migrate one after the other
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
