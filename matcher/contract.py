@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from matcher import domain, reference
+from matcher.cells import has_control, has_rrn, neutralise, redact, restore
 
 LIST_SEP = ";"
 # 2020-03-02 or 2020-03-02T14:05:00 (seconds, fraction and a space separator tolerated)
@@ -28,14 +28,9 @@ ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 MAX_INT = 2**53  # beyond this a CSV number cannot be held exactly
 MAX_LISTED_PROBLEMS = 50
 
-# A Korean resident registration number: YYMMDD-NNNNNNN (the hyphen may be a space
-# or absent). Storing one without a statute is forbidden (PIPA Art. 24-2).
-RRN_PATTERN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[-\s]?[1-8]\d{6}(?!\d)")
-
-
-def redact(text: str) -> str:
-    """Replace anything shaped like a resident registration number."""
-    return RRN_PATTERN.sub("[주민등록번호 삭제]", text)
+# Text cells: registration numbers, control characters and spreadsheet formulas are handled in matcher.cells.
+# Ids and names are held in database columns of these lengths (service.tables).
+ID_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -49,14 +44,15 @@ class Column:
     low: float | None = None
     high: float | None = None
     default: object = None
+    max_length: int | None = None  # characters, for text
 
 
 SEEKER_COLUMNS: tuple[Column, ...] = (
-    Column("seeker_id", "text", required=True),
-    Column("name", "text"),  # for the center's staff only: never a feature, never shown to employers
+    Column("seeker_id", "text", required=True, max_length=ID_LENGTH),
+    Column("name", "text", max_length=200),  # for the center's staff only: never a feature, never shown to employers
     Column("birth_year", "int", required=True, low=1930, high=2012),
     Column("gender", "enum", choices=domain.GENDERS),
-    Column("dong", "text"),
+    Column("dong", "text", max_length=100),
     Column("lat", "float", low=-90, high=90),
     Column("lon", "float", low=-180, high=180),
     Column("groups", "enum_list", choices=domain.GROUPS),
@@ -75,13 +71,13 @@ SEEKER_COLUMNS: tuple[Column, ...] = (
 )
 
 OPENING_COLUMNS: tuple[Column, ...] = (
-    Column("opening_id", "text", required=True),
-    Column("employer_id", "text", required=True),
-    Column("employer_name", "text", required=True),
-    Column("title", "text", required=True),
-    Column("occupation", "text"),
-    Column("industry", "text"),
-    Column("dong", "text"),
+    Column("opening_id", "text", required=True, max_length=ID_LENGTH),
+    Column("employer_id", "text", required=True, max_length=ID_LENGTH),
+    Column("employer_name", "text", required=True, max_length=200),
+    Column("title", "text", required=True, max_length=300),
+    Column("occupation", "text", max_length=200),
+    Column("industry", "text", max_length=200),
+    Column("dong", "text", max_length=100),
     Column("lat", "float", low=-90, high=90),
     Column("lon", "float", low=-180, high=180),
     Column("wage_type", "enum", choices=domain.WAGE_TYPES),
@@ -103,8 +99,8 @@ OPENING_COLUMNS: tuple[Column, ...] = (
 )
 
 EVENT_COLUMNS: tuple[Column, ...] = (
-    Column("seeker_id", "text", required=True),
-    Column("opening_id", "text", required=True),
+    Column("seeker_id", "text", required=True, max_length=ID_LENGTH),
+    Column("opening_id", "text", required=True, max_length=ID_LENGTH),
     Column("event", "enum", required=True, choices=domain.EVENT_KINDS),
     Column("occurred_at", "date", required=True),
 )
@@ -286,10 +282,17 @@ class _Checker:
 def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
     """Parse one column of strings into its type, flagging bad cells."""
     text = values.fillna("").astype(str).str.strip()
+    if col.kind in ("text", "list"):
+        escaped = text.str.startswith("'").to_numpy()
+        if escaped.any():  # a cell written with a leading apostrophe against spreadsheet formulas (matcher.cells)
+            text = text.where(~escaped, text.map(restore))
     empty = (text == "").to_numpy()
     if col.required:
         check.flag(empty, col.name, "required value is missing")
     if col.kind == "text":
+        if col.max_length is not None:
+            long = (text.str.len() > col.max_length).to_numpy()
+            check.flag(long, col.name, f"longer than {col.max_length} characters")
         return text.where(~empty, None)
     if col.kind in ("int", "float"):
         numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
@@ -364,7 +367,7 @@ def _parse_table(raw: _Raw, columns: tuple[Column, ...], warn: list[str]) -> tup
     for col in columns:
         values = raw.rows[col.name] if col.name in raw.header else pd.Series([""] * n, dtype=object)
         typed[col.name] = _parse_column(col, values.reset_index(drop=True), check)
-    _check_rrn(raw, columns, check)
+    _check_text(raw, columns, check)
     return pd.DataFrame(typed), check
 
 
@@ -378,15 +381,21 @@ def header_problems(raw: _Raw, columns: tuple[Column, ...]) -> list[Problem]:
     ]
 
 
-def _check_rrn(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None:
-    """Refuse any text cell that holds something shaped like a resident registration number."""
+def _check_text(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None:
+    """Refuse any text cell that holds a registration number, however written, or a control character."""
     for col in columns:
         if col.kind in ("text", "list") and col.name in raw.header:
-            hits = raw.rows[col.name].fillna("").astype(str).str.contains(RRN_PATTERN).to_numpy()
+            cells = raw.rows[col.name].fillna("").astype(str)
+            distinct = cells.unique()
+            with_rrn = {c for c in distinct if has_rrn(c)}
             # The value itself is never echoed: it must not reach logs or reject files.
             check.flag(
-                hits, col.name, "looks like a resident registration number (주민등록번호), which is never stored"
+                cells.isin(with_rrn).to_numpy(),
+                col.name,
+                "looks like a resident registration number (주민등록번호), which is never stored",
             )
+            with_control = {c for c in distinct if has_control(c)}
+            check.flag(cells.isin(with_control).to_numpy(), col.name, "holds a control character (e.g. NUL)")
 
 
 def _flag_duplicates(frame: pd.DataFrame, key: str, check: _Checker) -> None:
@@ -477,11 +486,11 @@ def _write_rejects(raw: _Raw, check: _Checker, directory: Path, name: str) -> in
     rejected = raw.rows.iloc[idx].copy()
     for col in rejected.columns:
         # A cell that looks like a resident registration number is not copied out.
-        rejected[col] = rejected[col].fillna("").astype(str).str.replace(RRN_PATTERN, "[삭제됨]", regex=True)
+        rejected[col] = rejected[col].fillna("").astype(str).map(redact)
     rejected.insert(0, "reason", [redact("; ".join(check.reasons[i])) for i in idx])
     rejected.insert(0, "line", raw.lines[idx])
     directory.mkdir(parents=True, exist_ok=True)
-    rejected.to_csv(path, index=False, encoding="utf-8")
+    write_csv(rejected, path)
     return len(idx)
 
 
@@ -618,6 +627,9 @@ def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFra
             out[col.name] = values.map(lambda v: "" if v is None or pd.isna(v) else format(float(v), ".10g"))
         else:  # as objects first: an all-empty text column is float NaN, which fillna("") would not keep
             out[col.name] = values.astype(object).fillna("").astype(str)
+        if col.kind in ("text", "list"):
+            # Read back by restore() in _parse_column.
+            out[col.name] = out[col.name].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -625,3 +637,13 @@ def write_table(frame: pd.DataFrame, path: str | Path, kind: str) -> None:
     """Write a typed table as a contract CSV (``kind``: seekers, openings or events)."""
     cells = format_cells(frame, FILES[kind])
     cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write any table for people to open (recommendations, rejected rows, the access log) as UTF-8 CSV, every
+    text cell neutralised against spreadsheet formulas (matcher.cells.neutralise)."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")

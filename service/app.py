@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
-from service import docs, errors, pages
+from service import auth, docs, errors, pages
 from service.cache import TokenCache
 from service.config import Settings, get_settings
 from service.db import ADMITTED_REQUESTS, REQUEST_THREADS, make_engine
+from service.deps import plain_parameters
 from service.fastlists import FastLists
 from service.ledger import Ledger
 from service.live import Live
@@ -41,7 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secret()
     engine = make_engine(settings.database_url)
-    live = Live(engine, settings.model_dir, settings.match_cache_size)
+    live = Live(
+        engine,
+        settings.model_dir,
+        settings.match_cache_size,
+        key=settings.secret_key,
+        require_signature=settings.signed_bundles_only,
+    )
     ledger = Ledger(engine)
 
     @asynccontextmanager
@@ -66,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         swagger_ui_parameters={"validatorUrl": None},
+        dependencies=[Depends(plain_parameters)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -77,7 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs.install(app)
     # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.
     app.add_middleware(FastLists, live=live, settings=settings, tokens=app.state.tokens, ledger=ledger)
-    app.add_middleware(Guard, settings=settings, admitted=ADMITTED_REQUESTS, limiter=app.state.limiter)
+    identify = partial(auth.identify, engine, app.state.tokens)
+    app.add_middleware(
+        Guard, settings=settings, admitted=ADMITTED_REQUESTS, limiter=app.state.limiter, identify=identify
+    )
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)
     pages.install(app)  # after the error handlers: pages answer their errors as pages

@@ -12,28 +12,42 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from matcher import domain, reference
-from matcher.contract import MAX_INT, RRN_PATTERN
+from matcher import cells, domain, reference
+from matcher.contract import ID_LENGTH, MAX_INT
 from service.clock import with_offset
 
 RRN_MESSAGE = "주민등록번호로 보이는 값은 저장할 수 없습니다 (resident registration numbers are never stored)"
+CONTROL_MESSAGE = "제어 문자(NUL 등)는 쓸 수 없습니다 (control characters are refused)"
 
 
-def _no_rrn(value: str) -> str:
-    if RRN_PATTERN.search(value):
+def plain_text(value: str) -> str:
+    """Refuse text holding a registration number (however written) or a control character (matcher.cells)."""
+    if cells.has_control(value):
+        raise ValueError(CONTROL_MESSAGE)
+    if cells.has_rrn(value):
         raise ValueError(RRN_MESSAGE)  # the value itself is never echoed
     return value
 
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\s;,/?#]+$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_rrn)]
+# Every text a caller sends goes through plain_text; lengths are those of the database columns (service.tables).
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_LENGTH, pattern=r"^[^\s;,/?#]+$"),
+    AfterValidator(plain_text),
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(plain_text)
+]
+Place = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(plain_text)
+]
 Item = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^;]+$"),
-    AfterValidator(_no_rrn),
+    AfterValidator(plain_text),
 ]
 Items = Annotated[list[Item], Field(max_length=50)]
-Text = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no_rrn)]
+Text = Annotated[str, StringConstraints(max_length=5000), AfterValidator(plain_text)]
 Group = Literal[domain.GROUPS]
 Education = Literal[domain.EDUCATION_LEVELS]
 WageType = Literal[domain.WAGE_TYPES]
@@ -65,7 +79,7 @@ class SeekerProfile(Input):
 
     birth_year: int = Field(ge=1930, le=2012, examples=[1999])
     gender: Literal[domain.GENDERS] | None = Field(None, description="reporting only; never used for ranking")
-    dong: Name | None = Field(None, examples=["성수1가1동"])
+    dong: Place | None = Field(None, examples=["성수1가1동"])
     lat: Lat | None = None
     lon: Lon | None = None
     groups: list[Group] = Field(default_factory=list, examples=[["youth"]])
@@ -134,7 +148,7 @@ class OpeningFields(Input):
     title: Name
     occupation: Name | None = None
     industry: Name | None = None
-    dong: Name | None = None
+    dong: Place | None = None
     lat: Lat | None = None
     lon: Lon | None = None
     wage_type: WageType | None = None

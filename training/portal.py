@@ -71,10 +71,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from matcher import contract, reference
+from matcher import cells, contract, reference
 from matcher.domain import WEEKS_PER_MONTH
 
 OPENING_FIELDS: tuple[str, ...] = tuple(c.name for c in contract.OPENING_COLUMNS)
+OPENING_TEXT = frozenset(c.name for c in contract.OPENING_COLUMNS if c.kind in ("text", "list"))
 REPORT_FIELDS: tuple[str, ...] = (
     "line",
     "wanted_auth_no",
@@ -854,8 +855,8 @@ def _convert_location(src: dict[str, str], out: dict[str, str], row: _Row) -> No
 def _scrub_rrn(out: dict[str, str], row: _Row) -> None:
     """Blank anything shaped like a resident registration number (never stored)."""
     for name in ("title", "description", "employer_name"):
-        if contract.RRN_PATTERN.search(out.get(name, "")):
-            out[name] = contract.RRN_PATTERN.sub("[삭제됨]", out[name])
+        if cells.has_rrn(out.get(name, "")):
+            out[name] = cells.redact(out[name])
             row.note(name, "", "rrn_removed", "주민등록번호 형태의 숫자를 지움")
 
 
@@ -923,12 +924,16 @@ def _records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-def _write_csv(path: Path, fields: tuple[str, ...], rows: list[dict[str, str]], *, bom: bool) -> None:
+def _write_csv(
+    path: Path, fields: tuple[str, ...], rows: list[dict[str, str]], *, bom: bool, text: frozenset[str]
+) -> None:
+    """Write rows as CSV, the ``text`` columns neutralised against spreadsheet formulas (the contract reads
+    them back unchanged; numbers are left as they are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(fields), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: cells.neutralise(v) if k in text and v else v for k, v in r.items()} for r in rows)
 
 
 def _problem_cells(problem: PostingProblem) -> dict[str, str]:
@@ -998,8 +1003,9 @@ def convert_postings(src: str | Path, out: str | Path) -> PostingReport:
             row.problems = [p if not p.converted else _as_skipped(p) for p in row.problems]
         report.problems.extend(row.problems)
     report.converted = len(written)
-    _write_csv(out, OPENING_FIELDS, written, bom=False)
-    _write_csv(report.report_path, REPORT_FIELDS, [_problem_cells(p) for p in report.problems], bom=True)
+    _write_csv(out, OPENING_FIELDS, written, bom=False, text=OPENING_TEXT)
+    problems = [_problem_cells(p) for p in report.problems]
+    _write_csv(report.report_path, REPORT_FIELDS, problems, bom=True, text=frozenset(REPORT_FIELDS))
     return report
 
 
