@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from matcher.contract import write_csv
 from service import clock, tables
 from service.auth import Actor
 
@@ -37,6 +38,21 @@ def record(
     later would be cheaper, but a read answered and then lost with the process would go unlogged.
     """
     write(conn, rows_for(actor, route, request_id, seeker_ids=seeker_ids, opening_id=opening_id))
+
+
+def add(
+    conn: Connection,
+    actor: Actor,
+    route: str,
+    request_id: str,
+    *,
+    seeker_ids: list[str] | tuple[str, ...] = (),
+    opening_id: str | None = None,
+) -> None:
+    """Log a read inside the caller's write transaction: a write whose answer shows seeker data commits its log
+    rows with the write itself (or neither)."""
+    rows = rows_for(actor, route, request_id, seeker_ids=seeker_ids, opening_id=opening_id)
+    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 def rows_for(
@@ -92,5 +108,5 @@ def export(engine: Engine, out: str | Path, since: datetime | None = None) -> in
     """Write the log (from ``since``) as CSV; returns the number of rows."""
     with engine.connect() as conn:
         frame = entries(conn, since=since)
-    frame.to_csv(out, index=False, encoding="utf-8")
+    write_csv(frame, out)
     return len(frame)

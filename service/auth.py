@@ -17,9 +17,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, false, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
+from matcher import cells
 from service import clock, tables
+from service.cache import TokenCache
 from service.deps import get_engine
 
 ROLES: tuple[str, ...] = ("counselor", "employer", "seeker", "admin")
@@ -60,6 +63,8 @@ def issue(
     """Create a token; returns (token_id, token). The token is shown once and stored only as its hash."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if label is not None and (cells.has_rrn(label) or cells.has_control(label) or len(label) > 200):
+        raise ValueError("the label must be plain text of at most 200 characters, and never a registration number")
     if (role == "employer") != (employer_id is not None) or (role == "seeker") != (seeker_id is not None):
         raise ValueError("an employer token needs --employer, a seeker token --seeker, and no other role takes either")
     if (
@@ -98,6 +103,25 @@ def revoke(conn: Connection, token_id: str) -> bool:
     return done.rowcount > 0
 
 
+def revoke_bound(conn: Connection, *, seeker_id: str | None = None, employer_id: str | None = None) -> list[str]:
+    """End every token bound to a seeker or an employer that is being deleted; returns their ids.
+
+    Without this a token outlived its holder, and a seeker or employer created later under the same id inherited
+    it. A seeker's token rows are erased with the seeker (they hold its id); an employer's are kept, revoked.
+    With neither id given, every token bound to any seeker or employer ends (an import that replaces them all).
+    """
+    column = tables.tokens.c
+    if seeker_id is None and employer_id is None:
+        seekers, employers = column.seeker_id.is_not(None), column.employer_id.is_not(None)
+    else:
+        seekers = column.seeker_id == seeker_id if seeker_id is not None else false()
+        employers = column.employer_id == employer_id if employer_id is not None else false()
+    ids = list(conn.scalars(select(column.token_id).where(or_(seekers, employers))))
+    conn.execute(delete(tables.tokens).where(seekers))
+    conn.execute(update(tables.tokens).where(employers, column.revoked_at.is_(None)).values(revoked_at=clock.now()))
+    return ids
+
+
 BEARER = HTTPBearer(auto_error=False, description="a token from `jobmatch tokens add`")
 
 
@@ -119,25 +143,42 @@ def _lookup_on(engine: Engine, token_hash: str) -> Actor | None:
         return _lookup_hash(conn, token_hash)
 
 
+async def verify(engine: Engine, tokens: TokenCache, token: str) -> Actor | None:
+    """The holder of ``token`` if it is valid, else None.
+
+    A token seen in the last few seconds is answered from this process's cache (see
+    :class:`service.cache.TokenCache` for how revocations reach it); the database is read on a thread.
+    """
+    token_hash = hash_token(token)
+    actor = tokens.get(token_hash)
+    if actor is None:
+        actor = await run_in_threadpool(_lookup_on, engine, token_hash)
+        if actor is not None:
+            tokens.put(token_hash, actor)
+    return actor
+
+
+async def identify(engine: Engine, tokens: TokenCache, authorization: str) -> Actor | None:
+    """The verified caller of an ``Authorization`` header value (rate limits count by it); None for anything that
+    is not a valid bearer token, or when the database cannot say (the route then answers for itself)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        return await verify(engine, tokens, token.strip())
+    except DBAPIError:
+        return None
+
+
 async def current_actor(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Actor:
-    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token.
-
-    A token seen in the last few seconds is answered from this process's cache (see
-    :class:`service.cache.TokenCache` for how revocations reach it); the database is read on a thread.
-    """
+    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token."""
     actor = None
     if credentials is not None:
-        tokens = request.app.state.tokens
-        token_hash = hash_token(credentials.credentials)
-        actor = tokens.get(token_hash)
-        if actor is None:
-            actor = await run_in_threadpool(_lookup_on, engine, token_hash)
-            if actor is not None:
-                tokens.put(token_hash, actor)
+        actor = await verify(engine, request.app.state.tokens, credentials.credentials)
     if actor is None:
         raise HTTPException(
             401,

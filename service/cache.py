@@ -79,7 +79,7 @@ class ListCache:
 class TokenCache:
     """Callers of recently seen token hashes, each kept for ``ttl`` seconds; thread-safe. ``ttl`` 0 keeps nothing.
 
-    Trade-off: a token revoked through this process (``DELETE /admin/tokens/{id}``, or its seeker deleted) is
+    Trade-off: a token revoked through this process (``DELETE /admin/tokens/{id}``, or its holder deleted) is
     refused at once, because the revocation leaves a tombstone here that outlives any entry. A token revoked
     through another process sharing the database (another worker or instance, ``jobmatch tokens revoke``) is
     still accepted here for up to ``ttl`` seconds. Unknown tokens are never cached: a token issued anywhere
@@ -91,13 +91,10 @@ class TokenCache:
         self.size = size
         self._actors: dict[str, tuple[float, Actor]] = {}
         self._dead_tokens: set[str] = set()
-        self._dead_seekers: set[str] = set()
         self._lock = threading.Lock()
 
     def _dead(self, actor: Actor) -> bool:
-        return actor.token_id in self._dead_tokens or (
-            actor.seeker_id is not None and actor.seeker_id in self._dead_seekers
-        )
+        return actor.token_id in self._dead_tokens
 
     def get(self, token_hash: str) -> Actor | None:
         if self.ttl <= 0:
@@ -123,15 +120,13 @@ class TokenCache:
                 self._actors.clear()  # rare (that many live tokens within ttl); refilled from the database
             self._actors[token_hash] = (time.monotonic() + self.ttl, actor)
 
-    def forget(self, *, token_id: str | None = None, seeker_id: str | None = None) -> None:
-        """Refuse from now on the token ``token_id``, or every token of ``seeker_id`` (deleted with its seeker).
+    def forget(self, *token_ids: str) -> None:
+        """Refuse from now on these tokens (revoked, or ended with the seeker or employer they were bound to).
 
         Tombstones are kept for the process's life (a few ids): a lookup racing the revoking transaction's
-        commit may still read the token as valid, and must not cache it.
+        commit may still read the token as valid, and must not cache it. They name tokens, not holders: a seeker
+        or employer created again under a deleted one's id gets new tokens, which work.
         """
         with self._lock:
-            if token_id is not None:
-                self._dead_tokens.add(token_id)
-            if seeker_id is not None:
-                self._dead_seekers.add(seeker_id)
+            self._dead_tokens.update(token_ids)
             self._actors = {h: entry for h, entry in self._actors.items() if not self._dead(entry[1])}

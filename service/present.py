@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 
+from matcher import disclosure
 from matcher.matching import Match
 from service.schemas import CandidateItem, MatchItem, OpeningSummary, SeekerForEmployer
 
@@ -67,16 +69,16 @@ def match_items(
 
 def age_band(birth_year: int, today: date) -> str:
     """'20대', '30대', ...: the only age an employer sees."""
-    decade = max(0, (today.year - int(birth_year)) // 10 * 10)
-    return f"{decade}대"
+    return f"{int(disclosure.band_of(today.year - int(birth_year)))}대"
 
 
-def profile_for_employer(row: pd.Series, today: date) -> SeekerForEmployer:
-    """The consenting seeker as an employer may see them: no name, contact, birth year, location or groups."""
+def profile_for_employer(row: pd.Series, today: date, band: Callable[[int], str] | None = None) -> SeekerForEmployer:
+    """The consenting seeker as an employer may see them: no name, contact, birth year, location or groups.
+    ``band`` gives the age band shown (service.policy: the part of it an opening's age rule leaves)."""
     experience = _value(row["experience_years"])
     return SeekerForEmployer(
         seeker_id=row["seeker_id"],
-        age_band=age_band(row["birth_year"], today),
+        age_band=band(int(row["birth_year"])) if band else age_band(row["birth_year"], today),
         dong=_value(row["dong"]),
         education=_value(row["education"]),
         experience_years=float(experience) if experience is not None else None,
@@ -85,7 +87,13 @@ def profile_for_employer(row: pd.Series, today: date) -> SeekerForEmployer:
     )
 
 
-def candidate_items(found: list[Match], seekers: pd.DataFrame, row_of: pd.Index, today: date) -> list[CandidateItem]:
+def candidate_items(
+    found: list[Match],
+    seekers: pd.DataFrame,
+    row_of: pd.Index,
+    today: date,
+    band: Callable[[int], str] | None = None,
+) -> list[CandidateItem]:
     rows = seekers.iloc[row_of.get_indexer([m.seeker_id for m in found])] if found else seekers.iloc[:0]
     return [
         CandidateItem(
@@ -93,7 +101,7 @@ def candidate_items(found: list[Match], seekers: pd.DataFrame, row_of: pd.Index,
             seeker_id=m.seeker_id,
             score=m.score,
             reasons=list(m.reasons),
-            profile=profile_for_employer(r, today),
+            profile=profile_for_employer(r, today, band),
         )
         for m, (_, r) in zip(found, rows.iterrows(), strict=True)
     ]

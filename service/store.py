@@ -63,6 +63,9 @@ def import_dataset(engine: Engine, data: Dataset, *, replace: bool = False) -> I
     with engine.begin() as conn:
         one_writer(conn)
         if replace:
+            from service.auth import revoke_bound  # (service.auth imports the app's dependencies, which import this)
+
+            revoke_bound(conn)  # the seekers and employers they were bound to go
             for table in (tables.changes, tables.events, tables.openings, tables.seekers, tables.employers):
                 conn.execute(delete(table))
         _refuse_existing(conn, tables.seekers.c.seeker_id, data.seekers["seeker_id"], "seekers.csv")
@@ -151,10 +154,17 @@ def changes_since(conn: Connection, revision: int) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["revision", "entity", "entity_id"])
 
 
-def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | None = None) -> ImportSummary:
+@dataclass(frozen=True)
+class ExportSummary(ImportSummary):
+    left_out: int = 0  # seekers left out of a pseudonymised export (k-anonymity), with their events
+    rungs: dict | None = None  # how far each quasi-identifier was generalised (service.pseudonym.LADDERS)
+
+
+def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | None = None) -> ExportSummary:
     """Write the database as a contract folder (seekers.csv, openings.csv, events.csv).
 
-    With ``pseudonymize_with`` (a secret key), the tables are pseudonymised first (see service.pseudonym).
+    With ``pseudonymize_with`` (a secret key), the tables are pseudonymised first, with k-anonymity on the
+    seekers' quasi-identifiers (see service.pseudonym).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,11 +172,13 @@ def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | N
         seekers, openings = load_tables(conn)
         events, _ = load_events(conn)
         employers = conn.scalar(select(func.count()).select_from(tables.employers))
+    left_out, rungs = 0, None
     if pseudonymize_with is not None:
-        seekers, openings, events = pseudonymize(seekers, openings, events, pseudonymize_with)
+        seekers, openings, events, anonymised = pseudonymize(seekers, openings, events, pseudonymize_with)
+        left_out, rungs = len(anonymised.left_out), anonymised.rungs
     for name, frame in (("seekers", seekers), ("openings", openings), ("events", events)):
         write_table(frame, out / f"{name}.csv", name)
-    return ImportSummary(len(seekers), len(openings), int(employers or 0), len(events))
+    return ExportSummary(len(seekers), len(openings), int(employers or 0), len(events), left_out, rungs)
 
 
-__all__ = ["ImportSummary", "export_folder", "import_dataset", "load_events", "load_tables"]
+__all__ = ["ExportSummary", "ImportSummary", "export_folder", "import_dataset", "load_events", "load_tables"]

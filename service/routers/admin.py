@@ -13,7 +13,7 @@ from service import access, auth, crud
 from service.auth import Admin, AnyRole, Staff
 from service.db import reachable
 from service.deps import EngineDep, LiveDep, ReadDep, WriteDep
-from service.schemas import Health, Id, Input, LocalDateTime, ModelInfo
+from service.schemas import Health, Id, Input, LocalDateTime, ModelInfo, Name
 
 router = APIRouter(tags=["admin"])
 
@@ -80,7 +80,7 @@ class TokenRequest(Input):
     role: Literal[auth.ROLES]
     employer_id: Id | None = None
     seeker_id: Id | None = None
-    label: Annotated[str, Field(max_length=200)] | None = None
+    label: Name | None = None
 
 
 class TokenIssued(BaseModel):
@@ -102,6 +102,6 @@ def add_token(actor: Admin, body: TokenRequest, conn: WriteDep) -> dict:
 
 @router.delete("/admin/tokens/{token_id}", status_code=204)
 def revoke_token(token_id: str, actor: Admin, request: Request, conn: WriteDep) -> None:
-    request.app.state.tokens.forget(token_id=token_id)  # refused by this process at once, cached or not
+    request.app.state.tokens.forget(token_id)  # refused by this process at once, cached or not
     if not auth.revoke(conn, token_id):
         raise HTTPException(404, f"토큰 '{token_id}'을(를) 찾을 수 없거나 이미 폐기되었습니다.")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from matcher import assignment
-from service import crud
+from service import access, crud
 from service.auth import Counselor
-from service.deps import LiveDep, SettingsDep
+from service.deps import EngineDep, LiveDep, SettingsDep
 from service.schemas import AssignmentRequest, AssignmentResult
 
 router = APIRouter(tags=["assignments"])
@@ -24,7 +24,9 @@ def _rows(index: pd.Index, ids: list[str], field: str) -> np.ndarray:
 
 
 @router.post("/assignments", response_model=AssignmentResult)
-def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: SettingsDep) -> dict:
+def assign(
+    actor: Counselor, body: AssignmentRequest, request: Request, live: LiveDep, settings: SettingsDep, engine: EngineDep
+) -> dict:
     """Place seekers into the positions left on openings, each seeker at most once, pins kept, exclusions honoured.
 
     Without ``opening_ids``, the openings of ``program`` open on ``as_of``; without
@@ -85,6 +87,9 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
         for s, o, v, p, m in zip(placed_s, placed_o, best.scores, best.pinned, explained, strict=True)
     ]
     why = assignment.unplaced_reasons(score, best.seekers)
+    shown = list(dict.fromkeys([*placed_s, *(seeker_ids[i] for i in why)]))
+    with engine.connect() as conn:  # the answer shows who was placed where, and why the others were not
+        access.record(conn, actor, "POST /assignments", request.state.request_id, seeker_ids=shown)
     return {
         "model_version": snapshot.version,
         "as_of": day,

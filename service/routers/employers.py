@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete, func, insert, select, update
 
-from service import crud, tables
+from service import auth, crud, tables
 from service.auth import Counselor, CounselorOrEmployer
 from service.deps import PagingDep, ReadDep, WriteDep
 from service.schemas import EmployerCreate, EmployerFields, EmployerPublic, Page
@@ -52,12 +52,14 @@ def replace_employer(employer_id: str, actor: CounselorOrEmployer, body: Employe
 
 
 @router.delete("/{employer_id}", status_code=204)
-def delete_employer(employer_id: str, actor: Counselor, conn: WriteDep) -> Response:
+def delete_employer(employer_id: str, actor: Counselor, request: Request, conn: WriteDep) -> Response:
+    """Remove an employer without openings; its tokens end with it."""
     if crud.fetch(conn, tables.employers, employer_id) is None:
         raise crud.not_found("employer", employer_id)
     has = conn.scalar(select(func.count()).where(tables.openings.c.employer_id == employer_id))
     if has:
         raise crud.conflict(f"이 기업에 구인 공고가 {has}건 있어 삭제할 수 없습니다. 공고를 먼저 정리하세요.")
+    request.app.state.tokens.forget(*auth.revoke_bound(conn, employer_id=employer_id))
     conn.execute(delete(tables.employers).where(tables.employers.c.employer_id == employer_id))
     crud.record_change(conn, "employer", employer_id)
     return Response(status_code=204)

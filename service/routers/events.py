@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import func, insert, literal, select
 
-from service import clock, crud, tables
+from service import access, clock, crud, tables
 from service.auth import CounselorOrSeeker
 from service.deps import PagingDep, ReadDep, SettingsDep, WriteDep
 from service.schemas import EventCreate, EventPublic, Page
@@ -17,7 +17,9 @@ SEEKER_EVENTS = frozenset({"viewed", "applied", "declined"})
 
 
 @router.post("", status_code=201, response_model=EventPublic)
-def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep, settings: SettingsDep) -> dict:
+def record_event(
+    actor: CounselorOrSeeker, body: EventCreate, request: Request, conn: WriteDep, settings: SettingsDep
+) -> dict:
     """Record one event; a hire needs a position left and is recorded once per pair."""
     if actor.role == "seeker" and body.event not in SEEKER_EVENTS:
         raise crud.bad_query("event", f"구직자는 {', '.join(sorted(SEEKER_EVENTS))}만 기록할 수 있습니다", "body")
@@ -37,6 +39,8 @@ def record_event(actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep, se
     if event_id is None:  # a hire for the last position was recorded since the check above
         raise _full(opening["positions"])
     crud.record_change(conn, "event", str(event_id))
+    access.add(conn, actor, "POST /events", request.state.request_id, seeker_ids=[body.seeker_id],
+               opening_id=body.opening_id)  # fmt: skip
     return {"event_id": event_id, **record}
 
 
@@ -63,6 +67,7 @@ def _insert_event(record: dict, positions: int):
 @router.get("", response_model=Page[EventPublic])
 def list_events(
     actor: CounselorOrSeeker,
+    request: Request,
     conn: ReadDep,
     paging: PagingDep,
     seeker_id: str | None = None,
@@ -79,4 +84,6 @@ def list_events(
     if opening_id is not None:
         query = query.where(tables.events.c.opening_id == opening_id)
     rows, total = crud.page(conn, query, paging)
+    shown = list(dict.fromkeys(r["seeker_id"] for r in rows))
+    access.record(conn, actor, "GET /events", request.state.request_id, seeker_ids=shown, opening_id=opening_id)
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}

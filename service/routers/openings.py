@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from service import access, crud, present, tables
+from service import access, crud, policy, present, tables
 from service.auth import Actor, AnyRole, CounselorOrEmployer
 from service.cache import Ranked
 from service.config import Settings
@@ -64,6 +64,7 @@ def _editable(conn: Connection, actor: Actor, opening_id: str) -> dict:
 def create_opening(actor: CounselorOrEmployer, body: OpeningCreate, conn: WriteDep) -> dict:
     record = body.model_dump()
     name = _employer_name(conn, actor, body.employer_id)
+    policy.check_opening_write(actor, record)
     crud.check_contract("openings", {**record, "employer_name": name})
     if crud.fetch(conn, tables.openings, body.opening_id):
         raise crud.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
@@ -95,6 +96,7 @@ def get_opening(opening_id: str, actor: AnyRole, conn: ReadDep) -> dict:
 def replace_opening(opening_id: str, actor: CounselorOrEmployer, body: OpeningFields, conn: WriteDep) -> dict:
     _editable(conn, actor, opening_id)
     record = {"opening_id": opening_id, **body.model_dump()}
+    policy.check_opening_write(actor, record)
     crud.check_contract("openings", {**record, "employer_name": _employer_name(conn, actor, body.employer_id)})
     conn.execute(update(tables.openings).where(tables.openings.c.opening_id == opening_id).values(**record))
     crud.record_change(conn, "opening", opening_id)
@@ -155,23 +157,28 @@ def candidate_list(
         )
     snapshot = live.current(conn)
     day = as_of or settings.today()
+    audience = "employer" if actor.role == "employer" else "staff"  # service.policy: what an employer may learn
     ranked, state = snapshot.lists.ranked(
-        ("candidates", opening_id, day, k), lambda: _rank_candidates(live, snapshot, opening_id, day, k)
+        ("candidates", opening_id, day, k, audience),
+        lambda: _rank_candidates(live, snapshot, opening_id, day, k, audience),
     )
     access.record(conn, actor, access.CANDIDATE_ROUTE, request_id, seeker_ids=ranked.ids, opening_id=opening_id)
     return ranked, state
 
 
-def _rank_candidates(live: Live, snapshot: Snapshot, opening_id: str, day: date, k: int) -> Ranked:
+def _rank_candidates(live: Live, snapshot: Snapshot, opening_id: str, day: date, k: int, audience: str) -> Ranked:
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
         raise crud.not_found("opening", opening_id)
     with live.scoring:
-        found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True)
+        if audience == "employer":
+            found, band = policy.employer_candidates(matcher, opening_id, day, k)
+        else:
+            found, band = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True), None
     body = CandidateList(
         opening_id=opening_id,
         model_version=snapshot.version,
-        candidates=present.candidate_items(found, matcher.seekers, matcher.seeker_row, day),
+        candidates=present.candidate_items(found, matcher.seekers, matcher.seeker_row, day, band),
     )
     return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.seeker_id for m in found))
 

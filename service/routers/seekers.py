@@ -12,7 +12,7 @@ from sqlalchemy import Engine, String, cast, delete, insert, or_, select, update
 
 from matcher import reference
 from matcher.filters import opening_filter
-from service import access, crud, present, tables
+from service import access, auth, crud, policy, present, tables
 from service.auth import Actor, Counselor, CounselorOrSeeker
 from service.cache import Ranked
 from service.config import Settings
@@ -39,13 +39,14 @@ def _own(actor: CounselorOrSeeker, seeker_id: str) -> None:
 
 
 @router.post("", status_code=201, response_model=SeekerPublic)
-def create_seeker(actor: Counselor, body: SeekerCreate, conn: WriteDep) -> dict:
+def create_seeker(actor: Counselor, body: SeekerCreate, request: Request, conn: WriteDep) -> dict:
     record = body.model_dump()
     crud.check_contract("seekers", record)
     if crud.fetch(conn, tables.seekers, body.seeker_id):
         raise crud.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
     conn.execute(insert(tables.seekers).values(**record))
     crud.record_change(conn, "seeker", body.seeker_id)
+    access.add(conn, actor, "POST /seekers", request.state.request_id, seeker_ids=[body.seeker_id])  # answers it
     return record
 
 
@@ -89,25 +90,32 @@ def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn:
 
 
 @router.put("/{seeker_id}", response_model=SeekerPublic)
-def replace_seeker(seeker_id: str, actor: CounselorOrSeeker, body: SeekerFields, conn: WriteDep) -> dict:
+def replace_seeker(
+    seeker_id: str, actor: CounselorOrSeeker, body: SeekerFields, request: Request, conn: WriteDep
+) -> dict:
+    """Replace a profile; a seeker may not change its own birth year or groups (a counselor sets them)."""
     _own(actor, seeker_id)
-    record = {"seeker_id": seeker_id, **body.model_dump()}
-    crud.check_contract("seekers", record)
-    done = conn.execute(update(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id).values(**record))
-    if done.rowcount == 0:
+    stored = crud.fetch(conn, tables.seekers, seeker_id)
+    if stored is None:
         raise crud.not_found("seeker", seeker_id)
+    record = {"seeker_id": seeker_id, **body.model_dump()}
+    policy.check_seeker_edit(actor, stored, record)
+    crud.check_contract("seekers", record)
+    conn.execute(update(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id).values(**record))
     crud.record_change(conn, "seeker", seeker_id)
+    access.add(conn, actor, "PUT /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id])
     return record
 
 
 @router.put("/{seeker_id}/consent", response_model=Consent)
-def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, conn: WriteDep) -> dict:
+def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, request: Request, conn: WriteDep) -> dict:
     """Give or withdraw consent to employer viewing; a withdrawal leaves every candidate list at the next request."""
     _own(actor, seeker_id)
     where = tables.seekers.c.seeker_id == seeker_id
     if conn.execute(update(tables.seekers).where(where).values(**body.model_dump())).rowcount == 0:
         raise crud.not_found("seeker", seeker_id)
     crud.record_change(conn, "seeker", seeker_id)
+    access.add(conn, actor, "PUT /seekers/{id}/consent", request.state.request_id, seeker_ids=[seeker_id])
     return body.model_dump()
 
 
@@ -115,9 +123,8 @@ def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, conn: W
 def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn: WriteDep) -> Response:
     """Remove the profile and its events; access-log entries stay, holding the id only."""
     _own(actor, seeker_id)
-    request.app.state.tokens.forget(seeker_id=seeker_id)  # its tokens go with it
+    request.app.state.tokens.forget(*auth.revoke_bound(conn, seeker_id=seeker_id))  # its tokens go with it
     conn.execute(delete(tables.events).where(tables.events.c.seeker_id == seeker_id))
-    conn.execute(delete(tables.tokens).where(tables.tokens.c.seeker_id == seeker_id))
     done = conn.execute(delete(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id))
     if done.rowcount == 0:
         raise crud.not_found("seeker", seeker_id)

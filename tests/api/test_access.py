@@ -274,3 +274,63 @@ def test_revoked_token_is_refused(client: TestClient, tokens: dict[str, str]) ->
     assert client.delete(f"/admin/tokens/{issued['token_id']}", headers=admin).status_code == 204
     assert client.get("/openings", headers=bearer(issued["token"])).status_code == 401
     assert client.get("/openings", headers=bearer("jm_forged.token")).status_code == 401
+
+
+def test_an_employers_tokens_end_with_it_and_never_pass_to_a_new_one(client: TestClient, tokens: dict[str, str]):
+    """Before: a token of a deleted employer kept working, and an employer created again under the same id
+    inherited it."""
+    admin = bearer(tokens["admin"])
+    assert client.post("/employers", json={"employer_id": "GONE", "name": "문 닫은 기업"}).status_code == 201
+    old = client.post("/admin/tokens", json={"role": "employer", "employer_id": "GONE"}, headers=admin).json()
+    assert client.get("/employers/GONE", headers=bearer(old["token"])).status_code == 200
+    assert client.delete("/employers/GONE").status_code == 204
+    assert client.get("/employers", headers=bearer(old["token"])).status_code == 401
+    assert client.post("/employers", json={"employer_id": "GONE", "name": "새 기업"}).status_code == 201
+    assert client.get("/employers/GONE", headers=bearer(old["token"])).status_code == 401
+    new = client.post("/admin/tokens", json={"role": "employer", "employer_id": "GONE"}, headers=admin).json()
+    assert client.get("/employers/GONE", headers=bearer(new["token"])).status_code == 200
+    # The same for a seeker, deleted and registered again.
+    mine = client.post("/admin/tokens", json={"role": "seeker", "seeker_id": "S005"}, headers=admin).json()
+    assert client.delete("/seekers/S005").status_code == 204
+    assert client.post("/seekers", json={**NEW_SEEKER, "seeker_id": "S005"}).status_code == 201
+    assert client.get("/seekers/S005", headers=bearer(mine["token"])).status_code == 401
+    again = client.post("/admin/tokens", json={"role": "seeker", "seeker_id": "S005"}, headers=admin).json()
+    assert client.get("/seekers/S005", headers=bearer(again["token"])).status_code == 200
+
+
+def test_every_answer_that_shows_seeker_data_is_logged(client: TestClient) -> None:
+    """Before: GET /events, POST /assignments and writes answering with a profile left no access-log row."""
+    fields = {k: v for k, v in NEW_SEEKER.items() if k != "seeker_id"}
+    calls = [
+        ("POST /seekers", "N001", lambda: client.post("/seekers", json=NEW_SEEKER)),
+        ("PUT /seekers/{id}", "S006", lambda: client.put("/seekers/S006", json=fields)),
+        ("PUT /seekers/{id}/consent", "S007",
+         lambda: client.put("/seekers/S007/consent", json={"consent_employer_view": True})),
+        ("POST /events", "S008",
+         lambda: client.post("/events", json={"seeker_id": "S008", "opening_id": "O000", "event": "viewed"})),
+        ("GET /events", "S009", lambda: client.get("/events", params={"seeker_id": "S009"})),
+        ("POST /assignments", "S010",
+         lambda: client.post("/assignments", json={"seeker_ids": ["S010"], "opening_ids": ["O000"], "as_of": AS_OF})),
+    ]  # fmt: skip
+    for route, seeker_id, call in calls:
+        answer = call()
+        assert answer.status_code < 300, (route, answer.text)
+        assert seeker_id in answer.text or route.endswith("consent")
+        logged = client.get("/admin/access-log", params={"seeker_id": seeker_id}).json()
+        assert route in [e["route"] for e in logged], (route, logged)
+        assert all(e["token_id"] and e["request_id"] for e in logged)
+
+
+def test_a_seeker_may_not_change_its_own_eligibility_facts(client: TestClient, tokens: dict[str, str]) -> None:
+    """Before: a seeker could make itself eligible for a program by editing its own groups and birth year."""
+    me = bearer(tokens["seeker"])
+    own = {k: v for k, v in client.get("/seekers/S000").json().items() if k != "seeker_id"}
+    for change in ({"groups": [*own["groups"], "low_income"]}, {"birth_year": own["birth_year"] - 10},
+                   {"groups": []}):  # fmt: skip
+        refused = client.put("/seekers/S000", json={**own, **change}, headers=me)
+        assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == list(change)
+    assert client.get("/seekers/S000").json() == {"seeker_id": "S000", **own}
+    kept = client.put("/seekers/S000", json={**own, "skills": ["미싱", "재단"]}, headers=me)
+    assert kept.status_code == 200 and kept.json()["skills"] == ["미싱", "재단"]
+    by_counselor = client.put("/seekers/S000", json={**own, "groups": ["low_income"]})
+    assert by_counselor.status_code == 200 and by_counselor.json()["groups"] == ["low_income"]
