@@ -5,11 +5,19 @@ fingerprint, parameters, library versions and metrics in the manifest. The
 ``CURRENT`` pointer is replaced atomically (write a temporary file, fsync,
 ``os.replace``). Loading checks the hash and the library versions first and
 refuses a corrupt, truncated or foreign file with a clear error.
+
+The bundle is a pickle, and unpickling runs code: the hash beside it catches
+corruption, not tampering (whoever can write the folder can write both). So the
+manifest is signed with the secret key (HMAC-SHA256 over its canonical JSON,
+which holds the bundle's hash), and a signature that does not verify refuses the
+bundle before anything is unpickled. ``require_signature`` (everywhere but
+development) refuses an unsigned one too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -87,8 +95,22 @@ class Loaded:
         return str(self.manifest["version"])
 
 
-def save(model: PairModel, model_dir: str | Path, manifest: dict, *, make_current: bool = True) -> Path:
-    """Write a new version folder and (by default) point CURRENT at it; returns the folder."""
+SIGNATURE = "signature"
+
+
+def signature(manifest: dict, key: str) -> str:
+    """The HMAC-SHA256 of the manifest (all but its signature), as canonical JSON, under ``key``."""
+    body = {name: value for name, value in manifest.items() if name != SIGNATURE}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(key.encode("utf-8"), canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def save(
+    model: PairModel, model_dir: str | Path, manifest: dict, *, key: str | None = None, make_current: bool = True
+) -> Path:
+    """Write a new version folder and (by default) point CURRENT at it; returns the folder.
+
+    With ``key`` (the service's secret key) the manifest is signed."""
     root = Path(model_dir)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = root / version
@@ -104,7 +126,10 @@ def save(model: PairModel, model_dir: str | Path, manifest: dict, *, make_curren
         "features": list(FEATURES),
         **manifest,
     }
-    _write_atomic(folder / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2, default=str))
+    full = json.loads(json.dumps(full, default=str))  # as it will read back, so that the signature is over that
+    if key is not None:
+        full[SIGNATURE] = signature(full, key)
+    _write_atomic(folder / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2))
     if make_current:
         _write_atomic(root / CURRENT_FILE, version + "\n")
     return folder
@@ -119,8 +144,12 @@ def current_path(model_dir: str | Path) -> Path:
     return root / pointer.read_text(encoding="utf-8").strip()
 
 
-def load(path: str | Path) -> Loaded:
-    """Load a bundle folder (or its bundle file), verifying hash and library versions."""
+def load(path: str | Path, *, key: str | None = None, require_signature: bool = False) -> Loaded:
+    """Load a bundle folder (or its bundle file), verifying signature, hash and library versions, in that order,
+    before anything is unpickled.
+
+    A signed manifest is checked with ``key``; ``require_signature`` refuses a bundle whose signature is missing
+    or cannot be checked (no key)."""
     path = Path(path)
     folder = path.parent if path.is_file() else path
     manifest_path, bundle_path = folder / MANIFEST_FILE, folder / BUNDLE_FILE
@@ -130,6 +159,9 @@ def load(path: str | Path) -> Loaded:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BundleError(f"{manifest_path} is unreadable: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{manifest_path} is not a manifest")
+    _check_signature(folder, manifest, key, require_signature)
     if manifest.get("format") != FORMAT:
         raise BundleError(f"{folder} has format {manifest.get('format')!r}, expected {FORMAT!r}")
     actual = sha256(bundle_path)
@@ -154,5 +186,22 @@ def load(path: str | Path) -> Loaded:
     return Loaded(model, manifest, folder)
 
 
-def load_current(model_dir: str | Path) -> Loaded:
-    return load(current_path(model_dir))
+def _check_signature(folder: Path, manifest: dict, key: str | None, required: bool) -> None:
+    signed = manifest.get(SIGNATURE)
+    if signed is None or key is None:
+        if required:
+            why = "is not signed" if signed is None else "is signed but no key was given to check it"
+            raise BundleError(
+                f"{folder} {why}; outside development only bundles signed with JOBMATCH_SECRET_KEY are loaded "
+                "(retrain it with the service's key set)"
+            )
+        return
+    if not hmac.compare_digest(str(signed), signature(manifest, key)):
+        raise BundleError(
+            f"{folder}: the manifest's signature does not match: it was changed after training, or signed with "
+            "another JOBMATCH_SECRET_KEY; it is not loaded (retrain it)"
+        )
+
+
+def load_current(model_dir: str | Path, *, key: str | None = None, require_signature: bool = False) -> Loaded:
+    return load(current_path(model_dir), key=key, require_signature=require_signature)

@@ -16,13 +16,18 @@ DEFAULT_DATABASE_URL = "sqlite:///var/jobmatch.db"
 DEFAULT_SECRET = "development-only-secret-change-me"
 
 
+class InsecureSecret(RuntimeError):
+    """The secret key is the public default outside development."""
+
+
 class Settings(BaseSettings):
     """Service settings; each field can be set as ``JOBMATCH_<NAME>`` (e.g. ``JOBMATCH_DATABASE_URL``)."""
 
     model_config = SettingsConfigDict(env_prefix="JOBMATCH_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
-    # Keys the pseudonymised export's hashes; outside development the service refuses to start with the default.
+    # Keys the pseudonymised export's hashes and signs bundles; outside development nothing that uses it runs with
+    # the default.
     secret_key: str = Field(DEFAULT_SECRET, min_length=16)
     database_url: str = DEFAULT_DATABASE_URL
     model_dir: Path = Path("models")
@@ -37,6 +42,11 @@ class Settings(BaseSettings):
     rate_limit_address: str = "3000/minute"
     rate_limit_anonymous: str = "30/minute"
     max_body_bytes: int = Field(1_000_000, ge=1024)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses, uvicorn's --forwarded-allow-ips);
+    # empty: none, the client address is the connection's.
+    forwarded_allow_ips: str = ""
+    # Service log lines: "text" (one escaped line a record, for a console) or "json" (one object a line).
+    log_format: Literal["text", "json"] = "text"
     # Ranked match and candidate lists kept per model snapshot (least recently used go first; a list of 10 is
     # about 4 KB). A write drops the lists it can alter, a reload all. 0 turns the cache off.
     match_cache_size: int = Field(4096, ge=0)
@@ -50,11 +60,18 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = False
 
     def check_secret(self) -> None:
-        """Refuse a default secret anywhere but on a developer's machine."""
+        """Refuse a default secret anywhere but on a developer's machine: every use of the key calls this (the
+        service, the pseudonymised export, signing and checking bundles)."""
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
-            raise RuntimeError(
-                f"refusing to start in {self.environment}: JOBMATCH_SECRET_KEY is the default; set a long random one"
+            raise InsecureSecret(
+                f"refusing to run in {self.environment}: JOBMATCH_SECRET_KEY is the default, which is public; "
+                "set a long random one (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
+
+    @property
+    def signed_bundles_only(self) -> bool:
+        """Outside development, only bundles signed with the secret key are loaded (matcher.bundle)."""
+        return self.environment != "development"
 
     def today(self) -> date:
         """The as-of day of a request that gives none: ``default_as_of``, else the day in Seoul (the service's

@@ -54,9 +54,19 @@ class Snapshot:
 class Live:
     """Holds the current :class:`Snapshot`; thread-safe."""
 
-    def __init__(self, engine: Engine, model_dir: Path, list_cache_size: int = 0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        model_dir: Path,
+        list_cache_size: int = 0,
+        *,
+        key: str | None = None,
+        require_signature: bool = False,
+    ) -> None:
         self.engine = engine
         self.model_dir = Path(model_dir)
+        self.key = key  # bundles are checked against it (matcher.bundle), signed ones only when required
+        self.require_signature = require_signature
         self.list_cache_size = list_cache_size
         self._snapshot: Snapshot | None = None
         self._problem = "the service has not loaded a model yet"
@@ -86,7 +96,7 @@ class Live:
 
     def reload(self) -> Snapshot:
         """Load ``models/CURRENT`` and swap it in; on any failure the old snapshot keeps serving."""
-        loaded = bundle.load_current(self.model_dir)
+        loaded = bundle.load_current(self.model_dir, key=self.key, require_signature=self.require_signature)
         with self._lock:
             snapshot = self._build(loaded)
             self._snapshot = snapshot

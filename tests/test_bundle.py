@@ -270,3 +270,66 @@ def test_current_naming_a_missing_version_is_refused(model_dir: Path, saved: Pat
     (model_dir / CURRENT_FILE).write_text("20000101T000000000000Z\n", encoding="utf-8")
     with pytest.raises(BundleError, match="not a jobmatch bundle"):
         bundle.load_current(model_dir)
+
+
+# -- signatures -----------------------------------------------------------------------------------
+KEY = "a-long-secret-key-for-signing"
+
+
+class _Planted:
+    """A pickle that, when loaded, writes a file: what someone who can write the model folder could ship."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "code ran at load"))
+
+
+def test_a_signed_bundle_loads_with_its_key_and_with_signatures_required(trained: TrainResult, tmp_path: Path):
+    signed = bundle.save(trained.model, tmp_path / "models", {"metrics": {}}, key=KEY)
+    assert len(read_manifest(signed)[bundle.SIGNATURE]) == 64
+    assert bundle.load(signed, key=KEY, require_signature=True).version == signed.name
+    assert bundle.load_current(tmp_path / "models", key=KEY, require_signature=True).version == signed.name
+
+
+def test_a_replaced_bundle_with_its_hash_updated_is_refused_before_it_is_unpickled(
+    trained: TrainResult, tmp_path: Path
+) -> None:
+    """Before: the sha256 sat beside the file it checked, so whoever replaced the file updated the hash too,
+    and the service ran the pickle's code on reload."""
+    signed = bundle.save(trained.model, tmp_path / "models", {"metrics": {}}, key=KEY)
+    marker = tmp_path / "pwned"
+    joblib.dump(_Planted(marker), signed / BUNDLE_FILE)
+    manifest = read_manifest(signed)
+    manifest["bundle_sha256"] = file_sha256(signed / BUNDLE_FILE)
+    write_manifest(signed, manifest)
+    for require in (True, False):  # a signature that does not verify is refused even where none is required
+        with pytest.raises(BundleError, match="signature does not match"):
+            bundle.load(signed, key=KEY, require_signature=require)
+    assert not marker.exists(), "the planted pickle was never loaded"
+    write_manifest(signed, {k: v for k, v in manifest.items() if k != bundle.SIGNATURE})  # signature removed
+    with pytest.raises(BundleError, match="not signed"):
+        bundle.load(signed, key=KEY, require_signature=True)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("change", [{"metrics": {"seeker": 1.0}}, {"version": "other"}, {"libraries": {}}])
+def test_any_change_to_a_signed_manifest_is_refused(trained: TrainResult, tmp_path: Path, change: dict) -> None:
+    signed = bundle.save(trained.model, tmp_path / "models", {"metrics": {}}, key=KEY)
+    write_manifest(signed, {**read_manifest(signed), **change})
+    with pytest.raises(BundleError, match="signature does not match"):
+        bundle.load(signed, key=KEY)
+
+
+def test_unsigned_or_foreign_key_bundles_are_refused_where_signatures_are_required(
+    saved: Path, tmp_path: Path, trained: TrainResult
+) -> None:
+    assert bundle.load(saved).version == saved.name  # development: an unsigned bundle still loads
+    with pytest.raises(BundleError, match="not signed"):
+        bundle.load(saved, key=KEY, require_signature=True)
+    other = bundle.save(trained.model, tmp_path / "other", {}, key="someone-elses-key-entirely")
+    with pytest.raises(BundleError, match="signature does not match"):
+        bundle.load(other, key=KEY, require_signature=True)
+    with pytest.raises(BundleError, match="no key"):
+        bundle.load(other, require_signature=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import time
 import warnings
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from sqlalchemy.exc import DBAPIError
 
 from matcher import bundle
 from matcher.contract import ContractError, Dataset, load_folder
@@ -70,6 +72,25 @@ def cmd_import_postings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings():
+    """The service's settings, for a command that uses the secret key: refused with the default outside development."""
+    from service.config import InsecureSecret, get_settings
+
+    settings = get_settings()
+    try:
+        settings.check_secret()
+    except InsecureSecret as exc:
+        raise ValueError(str(exc)) from None
+    return settings
+
+
+def _bundle(args: argparse.Namespace) -> bundle.Loaded:
+    """The bundle named by --model (else CURRENT of --model-dir), its signature checked with the secret key."""
+    settings = _settings()
+    signing = {"key": settings.secret_key, "require_signature": settings.signed_bundles_only}
+    return bundle.load(args.model, **signing) if args.model else bundle.load_current(args.model_dir, **signing)
+
+
 def _metrics_table(report: dict) -> str:
     from training.audit import format_figures
 
@@ -113,6 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.pipeline import pipeline_settings, train
     from training.report import write_report
 
+    key = _settings().secret_key  # before the work: a default key outside development is refused
     data = _load(args)
     model = PairModel(analyzer=args.analyzer, random_state=args.seed)
     result = train(data, until=args.until, model=model, seed=args.seed, progress=_say)
@@ -126,7 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "metrics": _public_report(result.report),
     }
     manifest["parameters"] = {k: v for k, v in manifest["parameters"].items() if not k.endswith("_")}
-    folder = bundle.save(result.model, args.model_dir, manifest)
+    folder = bundle.save(result.model, args.model_dir, manifest, key=key)
     page = write_report(result.report, folder / "report.html", notes=f"time split: {result.cutoffs}")
     print(_metrics_table(result.report))
     print(f"\nbundle written to {folder} (now CURRENT); report: {page}")
@@ -138,8 +160,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from training.evaluate import evaluate, evaluate_held_out
     from training.pipeline import cut_dates
 
+    loaded = _bundle(args)
     data = _load(args)
-    loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
     events, model = data.events, loaded.model
     cuts = cut_dates(events)
     if args.cutoff or holdout.time_split_works(events, cuts):
@@ -164,6 +186,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_file(path: str | Path) -> Path:
+    """An output file's path, checked before any work: its folder must exist and be writable."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder of --out does not exist: {folder} (create it first)")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise PermissionError(f"cannot write {path}: no permission")
+    return path
+
+
 def _ids(value: str) -> list[str] | None:
     return None if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
 
@@ -183,10 +216,12 @@ def _warn_if_trained_past(model: object, as_of: pd.Timestamp) -> None:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
+    from matcher.contract import write_csv
     from matcher.matching import Matcher
 
+    out = _output_file(args.out)
+    loaded = _bundle(args)
     data = _load(args)
-    loaded = bundle.load(args.model) if args.model else bundle.load_current(args.model_dir)
     matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
     as_of = pd.Timestamp(args.as_of) if args.as_of else pd.Timestamp.now().normalize()
     _warn_if_trained_past(loaded.model, as_of)
@@ -200,8 +235,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         found = matcher.candidates(ids, as_of, k=args.k, consented_only=not args.include_unconsented)
         rows = [(m.opening_id, m.rank, m.seeker_id, m.score, ";".join(m.reasons)) for m in found]
         columns = ["opening_id", "rank", "seeker_id", "score", "reasons"]
-    pd.DataFrame(rows, columns=columns).to_csv(args.out, index=False, encoding="utf-8")
-    _say(f"wrote {len(rows):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {args.out}")
+    write_csv(pd.DataFrame(rows, columns=columns), out)
+    _say(f"wrote {len(rows):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {out}")
     return 0
 
 
@@ -228,15 +263,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from service.config import get_settings
     from service.db import make_engine
     from service.store import export_folder
 
-    key = get_settings().secret_key if args.pseudonymize else None
+    key = _settings().secret_key if args.pseudonymize else None
     summary = export_folder(make_engine(_database_url(args)), args.out, pseudonymize_with=key)
     kind = "pseudonymised " if args.pseudonymize else ""
     counts = f"{summary.seekers:,} seekers, {summary.openings:,} openings, {summary.events:,} events"
     print(f"wrote {kind}{counts} to {args.out}")
+    if args.pseudonymize:
+        from service.pseudonym import K
+
+        rungs = ", ".join(f"{name} {rung}" for name, rung in summary.rungs.items())
+        print(f"k-anonymity k={K}: every combination of the quasi-identifiers is shared by at least {K} seekers; "
+              f"{summary.left_out:,} seekers left out with their events; generalisation rungs: {rungs}")  # fmt: skip
     return 0
 
 
@@ -271,19 +311,20 @@ def cmd_access_log(args: argparse.Namespace) -> int:
     from service.db import make_engine
 
     since = pd.Timestamp(args.since).to_pydatetime() if args.since else None
-    count = access.export(make_engine(_database_url(args)), args.out, since=since)
+    count = access.export(make_engine(_database_url(args)), _output_file(args.out), since=since)
     print(f"wrote {count:,} access-log rows to {args.out}")
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from service.server import run
+def cmd_serve(args: argparse.Namespace, sock: socket.socket | None = None) -> int:
+    from service.server import listening_socket, run
 
+    sock = sock or listening_socket(args.host, args.port)  # a taken port is said before anything else
     if args.database_url:
         os.environ["JOBMATCH_DATABASE_URL"] = args.database_url
     if args.model_dir:
         os.environ["JOBMATCH_MODEL_DIR"] = args.model_dir
-    run(args.host, args.port, args.workers)
+    run(args.host, args.port, args.workers, sock)
     return 0
 
 
@@ -334,10 +375,11 @@ def demo_day(openings: pd.DataFrame) -> date:
     return openings["posted_at"].quantile(0.85).normalize().date()
 
 
-def _demo_bundle_fits(model_dir: Path, as_of: date) -> bool:
-    """Whether the demo's bundle was trained on the events before its day, and on nothing after."""
+def _demo_bundle_fits(model_dir: Path, as_of: date, settings) -> bool:
+    """Whether the demo's bundle loads (signed with this key where required) and was trained on the events before
+    its day, and on nothing after."""
     try:
-        loaded = bundle.load_current(model_dir)
+        loaded = bundle.load_current(model_dir, key=settings.secret_key, require_signature=settings.signed_bundles_only)
     except bundle.BundleError:
         return False
     return loaded.manifest.get("cutoffs", {}).get("until") == as_of.isoformat()
@@ -346,21 +388,25 @@ def _demo_bundle_fits(model_dir: Path, as_of: date) -> bool:
 def cmd_demo(args: argparse.Namespace) -> int:
     from service.db import make_engine
     from service.migrate import upgrade
+    from service.server import listening_socket
     from service.store import import_dataset, latest_revision
     from training.pipeline import train
     from training.sample import generate
 
+    # First of all: with the port taken (a demo already running), nothing is done, and its tokens stay valid.
+    sock = listening_socket(args.host, args.port)
     data_dir, model_dir, database = DEMO_DIR / "data", DEMO_DIR / "models", DEMO_DIR / "jobmatch.db"
     if not (data_dir / "seekers.csv").is_file():
         _say(f"generating the sample Seongdong world into {data_dir}")
         generate(data_dir, seed=7)
     data = load_folder(data_dir)
     as_of = demo_day(data.openings)
-    if not _demo_bundle_fits(model_dir, as_of):
+    settings = _settings()
+    if not _demo_bundle_fits(model_dir, as_of, settings):
         _say(f"training on the sample world's events before {as_of} (about a minute)")
         result = train(data, until=as_of, progress=_say)
         manifest = {"metrics": _public_report(result.report), "cutoffs": result.cutoffs}
-        bundle.save(result.model, model_dir, manifest)
+        bundle.save(result.model, model_dir, manifest, key=settings.secret_key)
         print(_metrics_table(result.report))
     url = f"sqlite:///{database}"
     engine = make_engine(url)
@@ -382,7 +428,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     example |= {"employer_id": opening["employer_id"], **tokens}
     print(DEMO_EXAMPLES.format(host=args.host, port=args.port, as_of=as_of, **example))
     args.database_url, args.model_dir, args.workers = None, None, 1
-    return cmd_serve(args)
+    return cmd_serve(args, sock)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -452,7 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pseudonymize",
         action="store_true",
-        help="keyed-hash ids, 5-year birth bands, no intro, dong-level location (key: JOBMATCH_SECRET_KEY)",
+        help="keyed-hash ids (key: JOBMATCH_SECRET_KEY), no free text, no employer names, and k-anonymity (k=5) on "
+        "birth year, gender, place, education, experience and occupations by generalising or leaving seekers out",
     )
     p.set_defaults(func=cmd_export)
 
@@ -486,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="sample world → train → import → serve on 127.0.0.1:8000")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int, default=8000, help="default 8000 (make demo PORT=8001)")
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -498,8 +545,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContractError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (bundle.BundleError, FileNotFoundError, KeyError, ValueError) as exc:
+    except (bundle.BundleError, OSError, KeyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        # The driver's first line says what was refused; the statement and its rows (personal data) are left out.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        print(f"error: the database refused the command ({type(exc).__name__}: {reason}); nothing was changed",
+              file=sys.stderr)  # fmt: skip
         return 2
 
 

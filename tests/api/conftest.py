@@ -28,6 +28,7 @@ from training.pipeline import TrainResult
 
 POSTGRES_URL = os.environ.get("JOBMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AS_OF = "2025-02-20"  # inside the planted world: many openings open, some applications already made
+SECRET = "test-secret-key-0123456789"  # the tests' JOBMATCH_SECRET_KEY: bundles are signed with it
 
 
 def _postgres_answers() -> str | None:
@@ -44,7 +45,7 @@ def _postgres_answers() -> str | None:
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory, trained_session: TrainResult) -> Path:
     folder = tmp_path_factory.mktemp("models")
-    bundle.save(trained_session.model, folder, {"metrics": {"seeker": {"ndcg@10": 0.5}}})
+    bundle.save(trained_session.model, folder, {"metrics": {"seeker": {"ndcg@10": 0.5}}}, key=SECRET)
     return folder
 
 
@@ -99,7 +100,7 @@ def settings_for(database_url: str, model_dir: Path, **changes: object) -> Setti
     """Test settings: a non-default secret, and limits high enough that only the tests of limits meet them."""
     values = {
         "environment": "test",
-        "secret_key": "test-secret-key-0123456789",
+        "secret_key": SECRET,
         "database_url": database_url,
         "model_dir": model_dir,
         "rate_limit_token": "1000000/minute",

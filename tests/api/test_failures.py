@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from matcher import bundle
 from service.app import create_app
 from service.config import Settings
-from tests.api.conftest import AS_OF, POSTGRES_URL, bearer
+from tests.api.conftest import AS_OF, POSTGRES_URL, SECRET, bearer
 
 
 def _copy_models(model_dir: Path, tmp_path: Path) -> Path:
@@ -46,11 +46,11 @@ def test_reload_under_load_loses_no_request_and_refuses_a_truncated_bundle(
         with ThreadPoolExecutor(4) as pool:
             futures = [pool.submit(hammer) for _ in range(4)]
             time.sleep(0.3)
-            second = bundle.save(trained_session.model, models, {"metrics": {"note": "second"}}).name
+            second = bundle.save(trained_session.model, models, {"metrics": {"note": "second"}}, key=SECRET).name
             reloaded = client.post("/admin/model/reload", headers=admin)
             time.sleep(0.3)
             # A new CURRENT whose bundle file is cut short: refused, and the second keeps serving.
-            third = bundle.save(trained_session.model, models, {"metrics": {}})
+            third = bundle.save(trained_session.model, models, {"metrics": {}}, key=SECRET)
             blob = third / bundle.BUNDLE_FILE
             blob.write_bytes(blob.read_bytes()[: blob.stat().st_size // 2])
             refused = client.post("/admin/model/reload", headers=admin)

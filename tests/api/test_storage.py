@@ -15,7 +15,7 @@ from matcher.contract import ContractError, Dataset, load_folder
 from service import tables
 from service.db import make_engine
 from service.migrate import upgrade
-from service.pseudonym import pseudonym
+from service.pseudonym import K, pseudonym, smallest_group
 from service.store import export_folder, import_dataset
 from training.cli import main
 
@@ -92,16 +92,22 @@ def test_pseudonymised_export(database_url: str, planted_session: Dataset, tmp_p
     upgrade(engine)
     import_dataset(engine, planted_session)
     key = "a-secret-key-for-the-test"
-    export_folder(engine, tmp_path, pseudonymize_with=key)
+    summary = export_folder(engine, tmp_path, pseudonymize_with=key)
     out = load_folder(tmp_path)
     raw = "".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.csv"))
     assert key not in raw
     assert not set(out.seekers["seeker_id"]) & set(planted_session.seekers["seeker_id"])
-    assert pseudonym(key, "seeker", "S000") in set(out.seekers["seeker_id"])
+    aliases = {pseudonym(key, "seeker", s): s for s in planted_session.seekers["seeker_id"]}
+    assert set(out.seekers["seeker_id"]) <= set(aliases)
+    assert len(out.seekers) == len(planted_session.seekers) - summary.left_out
     assert set(out.events["seeker_id"]) <= set(out.seekers["seeker_id"])  # events still join
     assert (out.seekers["birth_year"] % 5 == 0).all()
     assert out.seekers["intro"].isna().all() and "일을 오래 했습니다" not in raw
-    assert len(out.events) == len(planted_session.events)
+    assert out.openings["description"].isna().all()
+    names = set(planted_session.openings["employer_name"])
+    assert not [name for name in names if name in raw], "no employer name in clear"
+    assert set(out.openings["employer_name"]) == set(out.openings["employer_id"])
+    assert smallest_group(out.seekers) >= K and summary.left_out <= 0.05 * len(planted_session.seekers)
     other = tmp_path / "other"
     export_folder(engine, other, pseudonymize_with="another-key-entirely")
     assert not set(load_folder(other).seekers["seeker_id"]) & set(out.seekers["seeker_id"])
