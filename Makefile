@@ -1,5 +1,6 @@
 # Two set-up commands: `make demo` and `make test`. Both create .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -22,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/jobmatch demo
+	$(BIN)/jobmatch demo --port $(PORT)
 
 # Installs them with apt-get only when one is missing (as root, or through sudo); silent otherwise.
 browser-deps:

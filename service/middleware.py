@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
 
 from matcher.contract import redact
 from service.config import Settings
 
+if TYPE_CHECKING:
+    from service.auth import Actor
+
 log = logging.getLogger("jobmatch.requests")
+
+# The verified caller of an Authorization header (service.auth.identify), None for anything else.
+Identify = Callable[[str], Awaitable["Actor | None"]]
 
 
 async def _reply(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -102,23 +109,32 @@ class Guard:
     the pool's 30 s timeout. Admitting no more requests than there are connections makes that wait impossible.
     """
 
-    def __init__(self, app, settings: Settings, admitted: int, limiter: MovingWindow | None = None) -> None:
+    def __init__(
+        self, app, settings: Settings, admitted: int, identify: Identify, limiter: MovingWindow | None = None
+    ) -> None:
         self.app = app
         self.settings = settings
+        self.identify = identify
         self.admission = asyncio.Semaphore(admitted)
         self.limiter = limiter or MovingWindow()
         self.per_token = parse(settings.rate_limit_token)
         self.per_address = parse(settings.rate_limit_address)
         self.anonymous = parse(settings.rate_limit_anonymous)
 
-    def _limited(self, scope: dict, headers: dict[bytes, bytes]) -> bool:
+    async def _limited(self, scope: dict, headers: dict[bytes, bytes]) -> bool:
+        """Whether to refuse: per address always; per token for a verified token; else as anonymous.
+
+        Only a token that verifies counts as one: an unknown or forged bearer is anonymous (before, any
+        ``Authorization`` value bought a fresh allowance of its own). The address is the connection's, or the one a
+        trusted proxy forwarded (service.server.config).
+        """
         address = (scope.get("client") or ("unknown", 0))[0]
         if not self.limiter.hit(self.per_address, "address", address):
             return True
         authorization = headers.get(b"authorization")
-        if authorization:
-            key = hashlib.sha256(authorization).hexdigest()[:24]
-            return not self.limiter.hit(self.per_token, "token", key)
+        actor = await self.identify(authorization.decode("latin-1")) if authorization else None
+        if actor is not None:
+            return not self.limiter.hit(self.per_token, "token", actor.token_id or "")
         path = scope["path"]
         if path in UNLIMITED_PATHS or path.startswith(UNLIMITED_PREFIXES):
             return False
@@ -141,18 +157,20 @@ class Guard:
 
         try:
             headers = dict(scope.get("headers") or [])
-            if self._limited(scope, headers):
-                retry = [(b"retry-after", b"60")]
-                if b"text/html" in headers.get(b"accept", b""):  # a browser: a page it can show
-                    await _send(sending, 429, LIMIT_PAGE.encode(), b"text/html; charset=utf-8", retry)
-                else:
-                    await _reply(sending, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", retry)
-                return
             declared = headers.get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > self.settings.max_body_bytes):
                 await _reply(sending, 413, f"요청 본문이 너무 큽니다 (최대 {self.settings.max_body_bytes:,} 바이트).")
                 return
+            # Inside the admission: a token is looked up on a request thread with a pooled connection, which only
+            # admitted requests may hold (see above).
             async with self.admission:
+                if await self._limited(scope, headers):
+                    retry = [(b"retry-after", b"60")]
+                    if b"text/html" in headers.get(b"accept", b""):  # a browser: a page it can show
+                        await _send(sending, 429, LIMIT_PAGE.encode(), b"text/html; charset=utf-8", retry)
+                    else:
+                        await _reply(sending, 429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", retry)
+                    return
                 await self.app(scope, self._capped(receive), sending)
         finally:
             # The path may carry an id or a filter value; anything shaped like a registration number is cut out.
