@@ -31,28 +31,20 @@ def record(
     *,
     seeker_ids: list[str] | tuple[str, ...] = (),
     opening_id: str | None = None,
+    commit: bool = True,
 ) -> None:
     """Log who read which seekers (ids only) and commit; a list with no seeker still gets one row for its opening.
 
     The row is committed before the read is answered (synchronously, on the request's thread): a queue flushed
-    later would be cheaper, but a read answered and then lost with the process would go unlogged.
+    later would be cheaper, but a read answered and then lost with the process would go unlogged. A write route
+    whose answer shows seeker data passes ``commit=False``: the rows go into its own transaction, committed with
+    the write (or neither).
     """
-    write(conn, rows_for(actor, route, request_id, seeker_ids=seeker_ids, opening_id=opening_id))
-
-
-def add(
-    conn: Connection,
-    actor: Actor,
-    route: str,
-    request_id: str,
-    *,
-    seeker_ids: list[str] | tuple[str, ...] = (),
-    opening_id: str | None = None,
-) -> None:
-    """Log a read inside the caller's write transaction: a write whose answer shows seeker data commits its log
-    rows with the write itself (or neither)."""
     rows = rows_for(actor, route, request_id, seeker_ids=seeker_ids, opening_id=opening_id)
-    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    if commit:
+        write(conn, rows)
+    else:
+        conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 def rows_for(

@@ -39,8 +39,8 @@ def record_event(
     if event_id is None:  # a hire for the last position was recorded since the check above
         raise _full(opening["positions"])
     crud.record_change(conn, "event", str(event_id))
-    access.add(conn, actor, "POST /events", request.state.request_id, seeker_ids=[body.seeker_id],
-               opening_id=body.opening_id)  # fmt: skip
+    access.record(conn, actor, "POST /events", request.state.request_id, seeker_ids=[body.seeker_id],
+                  opening_id=body.opening_id, commit=False)  # fmt: skip
     return {"event_id": event_id, **record}
 
 

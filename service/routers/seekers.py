@@ -46,7 +46,7 @@ def create_seeker(actor: Counselor, body: SeekerCreate, request: Request, conn: 
         raise crud.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
     conn.execute(insert(tables.seekers).values(**record))
     crud.record_change(conn, "seeker", body.seeker_id)
-    access.add(conn, actor, "POST /seekers", request.state.request_id, seeker_ids=[body.seeker_id])  # answers it
+    access.record(conn, actor, "POST /seekers", request.state.request_id, seeker_ids=[body.seeker_id], commit=False)
     return record
 
 
@@ -103,7 +103,7 @@ def replace_seeker(
     crud.check_contract("seekers", record)
     conn.execute(update(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id).values(**record))
     crud.record_change(conn, "seeker", seeker_id)
-    access.add(conn, actor, "PUT /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id])
+    access.record(conn, actor, "PUT /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id], commit=False)
     return record
 
 
@@ -115,7 +115,9 @@ def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, request
     if conn.execute(update(tables.seekers).where(where).values(**body.model_dump())).rowcount == 0:
         raise crud.not_found("seeker", seeker_id)
     crud.record_change(conn, "seeker", seeker_id)
-    access.add(conn, actor, "PUT /seekers/{id}/consent", request.state.request_id, seeker_ids=[seeker_id])
+    access.record(
+        conn, actor, "PUT /seekers/{id}/consent", request.state.request_id, seeker_ids=[seeker_id], commit=False
+    )
     return body.model_dump()
 
 

@@ -58,7 +58,19 @@ def test_export_neutralises_formulas_and_import_reads_them_back(database_url: st
     assert set(after.events["seeker_id"]) == set(before.events["seeker_id"]) and "=1+1" in set(after.seekers.seeker_id)
 
 
-def test_recommend_neutralises_formulas(model_dir: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def test_key(monkeypatch: pytest.MonkeyPatch):
+    """The key the tests' bundles are signed with, as the command line reads it."""
+    from service.config import get_settings
+    from tests.api.conftest import SECRET
+
+    monkeypatch.setenv("JOBMATCH_SECRET_KEY", SECRET)
+    get_settings.cache_clear()
+    yield SECRET
+    get_settings.cache_clear()
+
+
+def test_recommend_neutralises_formulas(test_key: str, model_dir: Path, tmp_path: Path) -> None:
     _formula_world(tmp_path / "in")
     out = tmp_path / "matches.csv"
     args = ["recommend", "--data", str(tmp_path / "in"), "--model-dir", str(model_dir), "--as-of", "2025-02-20"]
