@@ -126,7 +126,7 @@ def seeker_page(
     actor = session.actor
     with engine.connect() as conn:
         profile = get_seeker(seeker_id, actor, request, conn)  # 404 as the API; the read is logged
-        history = _history(actor, conn, seeker_id)
+        history = _history(actor, conn, seeker_id, request)
     try:
         ranked, _ = match_list(live, settings, engine, actor, request.state.request_id, seeker_id, query)
     except ContractRefused as exc:  # e.g. a dong outside the district
@@ -148,12 +148,13 @@ def seeker_page(
     )  # fmt: skip
 
 
-def _history(actor, conn, seeker_id: str, newest: int = 200) -> list[dict]:
-    """The seeker's newest events (the API's event list), oldest first."""
-    first = list_events(actor, conn, Paging(0, newest), seeker_id=seeker_id)
+def _history(actor, conn, seeker_id: str, request: Request, newest: int = 200) -> list[dict]:
+    """The seeker's newest events (the API's event list, its read logged), oldest first."""
+    first = list_events(actor, conn, Paging(0, newest), seeker_id=seeker_id, request=request)
     if first["total"] <= newest:
         return first["items"]
-    return list_events(actor, conn, Paging(first["total"] - newest, newest), seeker_id=seeker_id)["items"]
+    rest = Paging(first["total"] - newest, newest)
+    return list_events(actor, conn, rest, seeker_id=seeker_id, request=request)["items"]
 
 
 def _filter_fields(snapshot: Snapshot) -> list[forms.Field]:
@@ -197,7 +198,7 @@ def record_outcome(seeker_id: str, request: Request, form: CounselorForm, settin
         raise PageError(422, "; ".join(forms.errors_by_field(exc).values())) from None
     try:
         with writing(request) as conn:
-            event = record_event(request.state.actor, body, conn, settings)
+            event = record_event(request.state.actor, body, conn, settings, request)
     except ContractRefused as exc:
         raise PageError(422, "; ".join(e["message"] for e in exc.errors)) from None
     back = str(form.get("back", ""))[:500]
@@ -228,7 +229,7 @@ def edit(seeker_id: str, request: Request, form: CounselorForm):
     try:
         body = SeekerFields.model_validate(values)
         with writing(request) as conn:
-            replace_seeker(seeker_id, request.state.actor, body, conn)
+            replace_seeker(seeker_id, request.state.actor, body, conn, request)
     except (ValidationError, ContractRefused) as exc:
         return render(request, "seeker_edit.html", status=422, nav="desk", seeker_id=seeker_id, fields=fields,
                       values=forms.scrubbed(values), errors=forms.errors_by_field(exc))  # fmt: skip

@@ -156,7 +156,7 @@ def confirm(request: Request, form: CounselorForm, settings: SettingsDep):
         events = [EventCreate(seeker_id=s, opening_id=o, event=CONFIRM_EVENT) for s, o in placed]
         with writing(request) as conn:
             for event in events:
-                record_event(request.state.actor, event, conn, settings)
+                record_event(request.state.actor, event, conn, settings, request)
     except ValidationError as exc:
         raise PageError(422, "; ".join(forms.errors_by_field(exc).values())) from None
     except ContractRefused as exc:

@@ -18,7 +18,7 @@ SEEKER_EVENTS = frozenset({"viewed", "applied", "declined"})
 
 @router.post("", status_code=201, response_model=EventPublic)
 def record_event(
-    actor: CounselorOrSeeker, body: EventCreate, request: Request, conn: WriteDep, settings: SettingsDep
+    actor: CounselorOrSeeker, body: EventCreate, conn: WriteDep, settings: SettingsDep, request: Request
 ) -> dict:
     """Record one event; a hire needs a position left and is recorded once per pair."""
     if actor.role == "seeker" and body.event not in SEEKER_EVENTS:
@@ -67,11 +67,12 @@ def _insert_event(record: dict, positions: int):
 @router.get("", response_model=Page[EventPublic])
 def list_events(
     actor: CounselorOrSeeker,
-    request: Request,
     conn: ReadDep,
     paging: PagingDep,
     seeker_id: str | None = None,
     opening_id: str | None = None,
+    *,
+    request: Request,
 ) -> dict:
     """Events, newest last; a seeker sees only its own."""
     if actor.role == "seeker":

@@ -91,7 +91,7 @@ def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn:
 
 @router.put("/{seeker_id}", response_model=SeekerPublic)
 def replace_seeker(
-    seeker_id: str, actor: CounselorOrSeeker, body: SeekerFields, request: Request, conn: WriteDep
+    seeker_id: str, actor: CounselorOrSeeker, body: SeekerFields, conn: WriteDep, request: Request
 ) -> dict:
     """Replace a profile; a seeker may not change its own birth year or groups (a counselor sets them)."""
     _own(actor, seeker_id)
