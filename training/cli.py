@@ -375,9 +375,10 @@ def demo_day(openings: pd.DataFrame) -> date:
     return openings["posted_at"].quantile(0.85).normalize().date()
 
 
-def _demo_bundle_fits(model_dir: Path, as_of: date, settings) -> bool:
+def _demo_bundle_fits(model_dir: Path, as_of: date, settings=None) -> bool:
     """Whether the demo's bundle loads (signed with this key where required) and was trained on the events before
     its day, and on nothing after."""
+    settings = settings or _settings()
     try:
         loaded = bundle.load_current(model_dir, key=settings.secret_key, require_signature=settings.signed_bundles_only)
     except bundle.BundleError:

@@ -19,7 +19,7 @@ from matcher import bundle
 from matcher.contract import Dataset
 from matcher.matching import Matcher
 from service.app import create_app
-from tests.api.conftest import AS_OF, bearer, settings_for
+from tests.api.conftest import AS_OF, SECRET, bearer, settings_for
 
 MOMENT = pd.Timestamp(AS_OF) + pd.Timedelta(days=1)
 
@@ -34,7 +34,7 @@ def trained_past(planted_session: Dataset):
 @pytest.fixture(scope="module")
 def past_model_dir(tmp_path_factory: pytest.TempPathFactory, trained_past) -> Path:
     folder = tmp_path_factory.mktemp("models-past")
-    bundle.save(trained_past, folder, {})
+    bundle.save(trained_past, folder, {}, key=SECRET)
     return folder
 
 

@@ -29,6 +29,8 @@ from service.migrate import upgrade
 from service.store import import_dataset
 from tests.conftest import SampleDay
 
+SECRET = "browser-test-secret-0123456789"  # the site's JOBMATCH_SECRET_KEY: its bundle is signed with it
+
 
 @dataclass(frozen=True)
 class World:
@@ -44,7 +46,7 @@ class World:
 def build_world(sample: SampleDay, folder: Path) -> World:
     """Save the sample's bundle, import its world; issue a counselor token and two employers' tokens."""
     data = sample.data
-    bundle.save(sample.model, folder / "models", {"metrics": {}})
+    bundle.save(sample.model, folder / "models", {"metrics": {}}, key=SECRET)
     url = f"sqlite:///{folder / 'jobmatch.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -73,7 +75,7 @@ def _issue(engine: Engine, employer: str, other: str) -> dict[str, str]:
 def settings_for(world: World, **changes: object) -> Settings:
     values = {
         "environment": "test",
-        "secret_key": "browser-test-secret-0123456789",
+        "secret_key": SECRET,
         "database_url": world.database_url,
         "model_dir": world.model_dir,
         "default_as_of": world.as_of,
