@@ -132,7 +132,7 @@ def act(request: Request, form: CounselorForm, live: LiveDep, settings: Settings
 def _run(request: Request, form: FormData, live, settings, program: str, pins, excluded) -> HTMLResponse:
     try:
         body = AssignmentRequest(program=program, pinned=pins, excluded=excluded)
-        result = assign(request.state.actor, body, live, settings)
+        result = assign(request.state.actor, body, live, settings, request)
     except (ValidationError, ContractRefused) as exc:
         problem = "; ".join(forms.errors_by_field(exc).values())
         return _board(request, live.current(), settings, program, pins, excluded, problem=problem)

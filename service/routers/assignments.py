@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from matcher import assignment
 from service import access, crud
 from service.auth import Counselor
-from service.deps import EngineDep, LiveDep, SettingsDep
+from service.deps import LiveDep, SettingsDep
 from service.schemas import AssignmentRequest, AssignmentResult
 
 router = APIRouter(tags=["assignments"])
@@ -24,9 +24,7 @@ def _rows(index: pd.Index, ids: list[str], field: str) -> np.ndarray:
 
 
 @router.post("/assignments", response_model=AssignmentResult)
-def assign(
-    actor: Counselor, body: AssignmentRequest, request: Request, live: LiveDep, settings: SettingsDep, engine: EngineDep
-) -> dict:
+def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: SettingsDep, request: Request) -> dict:
     """Place seekers into the positions left on openings, each seeker at most once, pins kept, exclusions honoured.
 
     Without ``opening_ids``, the openings of ``program`` open on ``as_of``; without
@@ -88,7 +86,7 @@ def assign(
     ]
     why = assignment.unplaced_reasons(score, best.seekers)
     shown = list(dict.fromkeys([*placed_s, *(seeker_ids[i] for i in why)]))
-    with engine.connect() as conn:  # the answer shows who was placed where, and why the others were not
+    with live.engine.connect() as conn:  # the answer shows who was placed where, and why the others were not
         access.record(conn, actor, "POST /assignments", request.state.request_id, seeker_ids=shown)
     return {
         "model_version": snapshot.version,
