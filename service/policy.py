@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from fastapi import HTTPException
 
@@ -47,9 +48,10 @@ def check_opening_write(actor: Actor, record: dict) -> None:
 
 
 def employer_candidates(
-    matcher: Matcher, opening_id: str, day: date, k: int
+    matcher: Matcher, opening_id: str, day: date, k: int, seeker_mask: np.ndarray | None = None
 ) -> tuple[list[Match], Callable[[int], str]]:
-    """The candidates an employer may be shown for its opening, and the age band to show each with.
+    """The candidates an employer may be shown for its opening (among ``seeker_mask``, when given), and the age
+    band to show each with.
 
     Raises 403 for an opening that selects on a group never shown to employers.
     """
@@ -64,7 +66,8 @@ def employer_candidates(
             "연결해 드립니다 (group membership is never shown to employers).",
         )
     ages = disclosure.employer_ages(opening, eligibility.opening_rules(opening), 0, day.year)
-    found = matcher.candidates(
-        [opening_id], pd.Timestamp(day), k=k, consented_only=True, seeker_mask=ages.visible(matcher.birth_year)
-    )
+    visible = ages.visible(matcher.birth_year)
+    if seeker_mask is not None:
+        visible = visible & seeker_mask
+    found = matcher.candidates([opening_id], pd.Timestamp(day), k=k, consented_only=True, seeker_mask=visible)
     return found, ages.label

@@ -198,7 +198,7 @@ def ask_interview(
     """Ask the center to arrange an interview with one of the opening's candidates (consenting and eligible
     today). The center contacts the seeker: the answer holds no contact data. Asked once per pair."""
     _editable(conn, actor, opening_id)
-    if not _is_candidate(live, live.current(conn), opening_id, body.seeker_id, settings.today()):
+    if not _is_candidate(live, live.current(conn), actor, opening_id, body.seeker_id, settings.today()):
         raise crud.not_found("seeker", body.seeker_id)  # as for an unknown id: nothing about the seeker is revealed
     if body.seeker_id in interviews_asked(conn, [body.seeker_id], opening_id):
         raise crud.conflict("이 후보자에 대한 면접 주선을 이미 요청했습니다. 센터가 연락드릴 때까지 기다려 주세요.")
@@ -212,8 +212,10 @@ def ask_interview(
     return {"event_id": event_id, "opening_id": opening_id, "seeker_id": body.seeker_id, "asked_at": asked_at}
 
 
-def _is_candidate(live: Live, snapshot: Snapshot, opening_id: str, seeker_id: str, day: date) -> bool:
-    """Whether the seeker is on the opening's candidate list by the list's own rules (consent, eligibility)."""
+def _is_candidate(live: Live, snapshot: Snapshot, actor: Actor, opening_id: str, seeker_id: str, day: date) -> bool:
+    """Whether the seeker could be on the caller's candidate list of the opening, by the list's own rules
+    (consent, eligibility; for an employer service.policy's too: an opening aimed at a hidden group is refused
+    with the list's 403, a seeker whose age the opening would pin down is not a candidate)."""
     matcher = snapshot.matcher
     row = matcher.seeker_row.get_indexer([seeker_id])[0]
     if row < 0 or matcher.opening_row.get_indexer([opening_id])[0] < 0:
@@ -221,7 +223,11 @@ def _is_candidate(live: Live, snapshot: Snapshot, opening_id: str, seeker_id: st
     only = np.zeros(len(matcher.seekers), dtype=bool)
     only[row] = True
     with live.scoring:
-        return bool(matcher.candidates([opening_id], pd.Timestamp(day), k=1, consented_only=True, seeker_mask=only))
+        if actor.role == "employer":
+            found, _ = policy.employer_candidates(matcher, opening_id, day, 1, seeker_mask=only)
+        else:
+            found = matcher.candidates([opening_id], pd.Timestamp(day), k=1, consented_only=True, seeker_mask=only)
+    return bool(found)
 
 
 def interviews_asked(conn: Connection, seeker_ids: list[str], opening_id: str) -> set[str]:

@@ -265,3 +265,29 @@ def test_an_employer_creates_and_edits_its_opening_with_the_apis_validation(
     edited = site.post(f"/employer/openings/{opening_id}/edit", data={**form, "title": "주말 포장·검수 보조"})
     assert edited.status_code == 200
     assert _api(site, tokens["employer"], "GET", f"/openings/{opening_id}").json()["title"] == "주말 포장·검수 보조"
+
+
+def test_an_interview_ask_follows_the_rules_of_the_employers_candidate_list(
+    site: TestClient, tokens: dict[str, str], planted_session
+) -> None:
+    counselor, employer = tokens["counselor"], tokens["employer"]
+    base = {"employer_id": "E00", "title": "봉제 보조", "occupation": "봉제 미싱사", "industry": "패션봉제",
+            "dong": "행당1동", "required_skills": ["미싱"], "positions": 2, "posted_at": "2025-02-01"}  # fmt: skip
+    # An opening aimed at a group never shown to employers: no list, and no ask (the list's 403).
+    aimed = {**base, "opening_id": "DS1", "target_groups": ["disabled"]}
+    assert _api(site, counselor, "POST", "/openings", json=aimed).status_code == 201
+    listed = _api(site, employer, "GET", "/openings/DS1/candidates", params={"as_of": AS_OF})
+    asked = _api(site, employer, "POST", "/openings/DS1/interviews", json={"seeker_id": "S000"})
+    assert listed.status_code == asked.status_code == 403 and asked.json()["detail"] == listed.json()["detail"]
+    # An age window narrower than the bands shown: the seekers it would pin down are no candidates to ask about.
+    narrow = {**base, "opening_id": "AG1", "age_min": 30, "age_max": 31}
+    assert _api(site, counselor, "POST", "/openings", json=narrow).status_code == 201
+    born = planted_session.seekers.set_index("seeker_id")["birth_year"]
+    pinned = sorted(born.index[(2025 - born).between(30, 31)])
+    assert pinned, "the planted world has seekers aged 30 or 31"
+    shown = _api(site, employer, "GET", "/openings/AG1/candidates", params={"as_of": AS_OF, "k": 100}).json()
+    assert not set(pinned) & {c["seeker_id"] for c in shown["candidates"]}
+    refused = _api(site, employer, "POST", "/openings/AG1/interviews", json={"seeker_id": pinned[0]})
+    assert refused.status_code == 404
+    # The counselor, who sees every candidate, may ask.
+    assert _api(site, counselor, "POST", "/openings/AG1/interviews", json={"seeker_id": pinned[0]}).status_code == 201
