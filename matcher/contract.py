@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -258,8 +261,8 @@ class _Checker:
 
     def __init__(self, raw: _Raw) -> None:
         self.raw = raw
-        self.bad = np.zeros(len(raw.rows), dtype=bool)
-        self.reasons: list[list[str]] = [[] for _ in range(len(raw.rows))]
+        self.bad = np.zeros(len(raw.lines), dtype=bool)
+        self.reasons: list[list[str]] = [[] for _ in range(len(raw.lines))]
         self.problems: list[Problem] = []
         line_to_row = {int(line): i for i, line in enumerate(raw.lines)}
         for p in raw.problems:
@@ -381,6 +384,10 @@ def header_problems(raw: _Raw, columns: tuple[Column, ...]) -> list[Problem]:
     ]
 
 
+RRN_REASON = "looks like a resident registration number (주민등록번호), which is never stored"
+CONTROL_REASON = "holds a control character (e.g. NUL)"
+
+
 def _check_text(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None:
     """Refuse any text cell that holds a registration number, however written, or a control character."""
     for col in columns:
@@ -389,13 +396,9 @@ def _check_text(raw: _Raw, columns: tuple[Column, ...], check: _Checker) -> None
             distinct = cells.unique()
             with_rrn = {c for c in distinct if has_rrn(c)}
             # The value itself is never echoed: it must not reach logs or reject files.
-            check.flag(
-                cells.isin(with_rrn).to_numpy(),
-                col.name,
-                "looks like a resident registration number (주민등록번호), which is never stored",
-            )
+            check.flag(cells.isin(with_rrn).to_numpy(), col.name, RRN_REASON)
             with_control = {c for c in distinct if has_control(c)}
-            check.flag(cells.isin(with_control).to_numpy(), col.name, "holds a control character (e.g. NUL)")
+            check.flag(cells.isin(with_control).to_numpy(), col.name, CONTROL_REASON)
 
 
 def _flag_duplicates(frame: pd.DataFrame, key: str, check: _Checker) -> None:
@@ -588,13 +591,34 @@ def load_folder(
 def parse_records(kind: str, records: list[dict[str, object]]) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate typed records (e.g. from the API or the database) exactly as CSV rows of ``kind``.
 
-    Records are rendered to contract cells and parsed by the same code as a CSV
+    Records are rendered to contract cells and parsed by the same rules as a CSV
     file, so an API write and an import accept and refuse the same values. The
     line of a problem is the record's position, counted from 1. Returns the good
     rows (finished: coordinates and hourly wages filled) and the problems.
     Events are not checked against seekers and openings here.
+
+    A few records of plain Python values (an API write, a catch-up's changed rows) are checked cell by cell
+    (:func:`_parse_few`, a small fraction of the time of pandas' column operations on one row); anything else
+    goes through the pandas path that reads CSV files. Both give the same rows and the same problems in the same
+    order (tests/test_contract_records.py).
     """
     columns = FILES[kind]
+    if 0 < len(records) <= FEW_RECORDS:
+        few = _parse_few(kind, columns, records)
+        if few is not None:
+            rows, check = few
+            return _split(_frame_of(kind, columns, rows), check), check.problems
+    return _parse_many(kind, columns, records)
+
+
+def record_problems(kind: str, record: dict[str, object]) -> list[Problem]:
+    """The problems :func:`parse_records` finds in one record, without building its table (an API write)."""
+    few = _parse_few(kind, FILES[kind], [record])
+    return parse_records(kind, [record])[1] if few is None else few[1].problems
+
+
+def _parse_many(kind: str, columns: tuple[Column, ...], records: list[dict[str, object]]):
+    """:func:`parse_records` by pandas' column operations, the code that reads CSV files."""
     frame = pd.DataFrame.from_records(records, columns=[c.name for c in columns]) if records else None
     if frame is None:
         frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in columns})
@@ -605,6 +629,242 @@ def parse_records(kind: str, records: list[dict[str, object]]) -> tuple[pd.DataF
     if finish is not None:
         typed = finish(typed, check)
     return _split(typed, check), check.problems
+
+
+# -- a few records, cell by cell ------------------------------------------------------------------------------
+FEW_RECORDS = 16  # up to this many records are checked cell by cell
+# The order in which _parse_column flags a column's problems: a cell's reasons are flagged in this order, each
+# step for every record before the next step, as the column operations do.
+_STEPS = ("required", "length", "number", "huge", "fraction", "range", "unknown", "items")
+_TEXT_DTYPE = pd.Series([""], dtype=object).astype(str).dtype  # what _parse_column gives text columns
+_TYPED_DTYPES = {"int": "Int64", "float": "float64", "bool": "bool"}
+HOURLY_WAGE = {"seekers": "desired_wage_hourly", "openings": "wage_hourly"}  # columns the finish adds
+# What _parse_column gives a column of dates, and one with none.
+_DATE_DTYPE = pd.to_datetime(pd.Series(["2020-01-01"], dtype=object), format="ISO8601").dtype
+_NO_DATE_DTYPE = pd.to_datetime(pd.Series([None], dtype=object), format="ISO8601").dtype
+_INTEGER = re.compile(r"-?\d+")
+_ISO_DATE = re.compile(ISO_DATE)
+
+
+class _NotPlain(Exception):
+    """A value the cell-by-cell path does not render; the pandas path takes the records."""
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _cell(col: Column, value: object) -> str:
+    """One value as :func:`format_cells` renders it, for plain Python values only (else :class:`_NotPlain`)."""
+    if col.kind in ("list", "enum_list"):
+        if isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value):
+            cell = LIST_SEP.join(value)
+        elif value is None or isinstance(value, str):
+            cell = value or ""
+        else:
+            raise _NotPlain(col.name)
+    elif col.kind == "bool":
+        if not (value is None or isinstance(value, bool)):
+            raise _NotPlain(col.name)
+        cell = "true" if value else "false"
+    elif col.kind == "date":
+        if value is None:
+            return ""
+        if type(value) not in (datetime, date, pd.Timestamp):
+            raise _NotPlain(col.name)
+        when = pd.Timestamp(value)
+        day = f"{when.year:04d}-{when.month:02d}-{when.day:02d}"  # zero-padded years, as pandas' strftime
+        return day if when == when.floor("D") else f"{day}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
+    elif col.kind == "int":
+        if _is_missing(value):
+            return ""
+        if type(value) in (int, float) and float(value).is_integer() and abs(value) < 2**63:  # int64, as pandas
+            return str(int(value))
+        raise _NotPlain(col.name)
+    elif col.kind == "float":
+        if _is_missing(value):
+            return ""
+        if type(value) not in (int, float):
+            raise _NotPlain(col.name)
+        return format(float(value), ".10g")
+    elif value is None or isinstance(value, str):
+        cell = value or ""
+    else:
+        raise _NotPlain(col.name)
+    return neutralise(cell) if col.kind in ("text", "list") else cell
+
+
+def _number(text: str) -> float | int | None:
+    """A cell's number as pd.to_numeric reads the cells format_cells writes (None: not a number)."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _parse_cell(col: Column, cell: str) -> tuple[object, list[tuple[str, str]]]:
+    """One cell as :func:`_parse_column` parses it: its value and its reasons, by step."""
+    text = cell.strip()
+    if col.kind in ("text", "list") and text.startswith("'"):
+        text = restore(text)
+    empty = text == ""
+    reasons: list[tuple[str, str]] = []
+    if col.required and empty:
+        reasons.append(("required", "required value is missing"))
+    if col.kind == "text":
+        if col.max_length is not None and len(text) > col.max_length:
+            reasons.append(("length", f"longer than {col.max_length} characters"))
+        return (None if empty else text), reasons
+    if col.kind in ("int", "float"):
+        number = None if empty else _number(text.replace(",", ""))
+        if not empty and number is None:
+            reasons.append(("number", f"not a number: {text!r}"))
+        if col.kind == "int" and number is not None:
+            if abs(number) > MAX_INT:
+                reasons.append(("huge", f"number too large: {text!r}"))
+                number = None
+            elif number % 1 != 0:
+                reasons.append(("fraction", f"not a whole number: {text!r}"))
+        if number is not None and (
+            (col.low is not None and number < col.low) or (col.high is not None and number > col.high)
+        ):
+            bounds = f"{col.low if col.low is not None else ''}..{col.high if col.high is not None else ''}"
+            reasons.append(("range", f"{text} is outside {bounds}"))
+        if col.kind == "float":
+            return (math.nan if number is None else float(number)), reasons
+        if number is None:
+            return (col.default if col.default is not None else pd.NA), reasons
+        return round(number), reasons
+    if col.kind == "date":
+        when = (
+            pd.NaT
+            if empty or not _ISO_DATE.fullmatch(text)
+            else pd.to_datetime(text, format="ISO8601", errors="coerce")
+        )
+        if not empty and pd.isna(when):
+            reasons.append(("number", f"not an ISO date: {text!r}"))
+        return when, reasons
+    if col.kind == "bool":
+        lowered = text.lower()
+        truthy = lowered in ("true", "1", "yes", "y")
+        if not empty and not truthy and lowered not in ("false", "0", "no", "n"):
+            reasons.append(("unknown", f"expected true or false, found {text!r}"))
+        return truthy, reasons
+    if col.kind == "enum":
+        if not empty and text not in col.choices:
+            reasons.append(("unknown", f"unknown value {text!r} (allowed: {', '.join(col.choices)})"))
+        return (col.default if empty else text), reasons
+    items = tuple(x.strip() for x in text.split(LIST_SEP) if x.strip())
+    if col.kind == "enum_list":
+        bad = [x for x in items if x not in col.choices]
+        if bad:
+            reasons.append(("items", f"unknown value(s) {', '.join(bad)} (allowed: {', '.join(col.choices)})"))
+    return items, reasons
+
+
+def _parse_few(
+    kind: str, columns: tuple[Column, ...], records: list[dict[str, object]]
+) -> tuple[list[dict[str, object]], _Checker] | None:
+    """:func:`parse_records` cell by cell: the typed rows (finished) and their problems; None when a value is not
+    plain (the pandas path then takes the records)."""
+    try:
+        cells = [{col.name: _cell(col, record.get(col.name)) for col in columns} for record in records]
+    except _NotPlain:
+        return None
+    n = len(records)
+    check = _Checker(_Raw(kind, [c.name for c in columns], pd.DataFrame(), np.arange(1, n + 1, dtype=np.int64), []))
+    rows: list[dict[str, object]] = [{} for _ in range(n)]
+    for col in columns:
+        parsed = [_parse_cell(col, row[col.name]) for row in cells]
+        for step in _STEPS:
+            for i, (_, reasons) in enumerate(parsed):
+                for at, reason in reasons:
+                    if at == step:
+                        check.flag(np.array([i]), col.name, reason)
+        for row, (value, _) in zip(rows, parsed, strict=True):
+            row[col.name] = value
+    for col in columns:  # as _check_text: registration numbers, then control characters, per column
+        if col.kind in ("text", "list"):
+            for test, reason in ((has_rrn, RRN_REASON), (has_control, CONTROL_REASON)):
+                for i, row in enumerate(cells):
+                    if test(row[col.name]):
+                        check.flag(np.array([i]), col.name, reason)
+    if kind in ("seekers", "openings"):
+        _finish_few(kind, rows, check)
+    return rows, check
+
+
+def _finish_few(kind: str, rows: list[dict[str, object]], check: _Checker) -> None:
+    """:func:`_finish_seekers` and :func:`_finish_openings` on typed rows: the same checks in the same order."""
+    key = "seeker_id" if kind == "seekers" else "opening_id"
+    seen: set[object] = set()
+    for i, row in enumerate(rows):
+        if row[key] is not None and row[key] in seen:
+            check.flag(np.array([i]), key, f"duplicate id {row[key]!r}")
+        seen.add(row[key])
+    table = reference.dongs()
+    located = []
+    for row in rows:
+        has_lat, has_lon = not math.isnan(row["lat"]), not math.isnan(row["lon"])
+        dong = row["dong"]
+        located.append((has_lat ^ has_lon, dong is None, dong is not None and dong in table.index,
+                        not (has_lat and has_lon)))  # fmt: skip
+    for i, (half, *_) in enumerate(located):
+        if half:
+            check.flag(np.array([i]), "lat", "lat and lon must be given together")
+    for i, (half, no_dong, _, no_coords) in enumerate(located):
+        if no_dong and no_coords and not half:
+            check.flag(np.array([i]), "dong", "dong is required unless lat and lon are given")
+    names = ", ".join(table.index)
+    for i, (half, no_dong, known, no_coords) in enumerate(located):
+        if not no_dong and not known and no_coords and not half:
+            check.flag(
+                np.array([i]), "dong", f"unknown dong {rows[i]['dong']!r} and no lat/lon given (known dongs: {names})"
+            )
+    for row, (_, _, known, no_coords) in zip(rows, located, strict=True):
+        if known and no_coords:
+            row["lat"], row["lon"] = (float(v) for v in table.loc[row["dong"], ["lat", "lon"]])
+    if kind == "seekers":
+        wage = (HOURLY_WAGE[kind], "desired_wage_type", "desired_wage_amount", "desired_hours")
+    else:
+        for i, row in enumerate(rows):
+            if pd.notna(row["age_min"]) and pd.notna(row["age_max"]) and row["age_min"] > row["age_max"]:
+                check.flag(np.array([i]), "age_max", "age_max is below age_min")
+        for i, row in enumerate(rows):
+            if pd.notna(row["deadline"]) and row["deadline"] < row["posted_at"]:
+                check.flag(np.array([i]), "deadline", "deadline is before posted_at")
+        wage = (HOURLY_WAGE[kind], "wage_type", "wage_amount", "hours_per_week")
+    hourly = domain.hourly_wage(
+        np.array([row[wage[1]] for row in rows], dtype=object),
+        np.array([_float(row[wage[2]]) for row in rows]),
+        np.array([_float(row[wage[3]]) for row in rows]),
+    )
+    for row, value in zip(rows, hourly, strict=True):
+        row[wage[0]] = float(value)
+
+
+def _float(value: object) -> float:
+    return math.nan if value is None or value is pd.NA else float(value)
+
+
+def _frame_of(kind: str, columns: tuple[Column, ...], rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Typed rows as the table the pandas path gives before bad rows are dropped (same columns, same dtypes)."""
+    typed: dict[str, pd.Series] = {}
+    for col in columns:
+        values = [row[col.name] for row in rows]
+        if col.kind in ("list", "enum_list"):
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            typed[col.name] = pd.Series(column)
+        elif col.kind == "date":  # pandas gives a column of no dates a coarser unit
+            typed[col.name] = pd.Series(values, dtype=_DATE_DTYPE if pd.notna(values).any() else _NO_DATE_DTYPE)
+        else:
+            typed[col.name] = pd.Series(values, dtype=_TYPED_DTYPES.get(col.kind, _TEXT_DTYPE))
+    if kind in HOURLY_WAGE:
+        typed[HOURLY_WAGE[kind]] = pd.Series([row[HOURLY_WAGE[kind]] for row in rows], dtype="float64")
+    return pd.DataFrame(typed)
 
 
 def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:

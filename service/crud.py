@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import HTTPException
 from sqlalchemy import Connection, Table, func, insert, select
 
-from matcher.contract import Problem, parse_records
+from matcher.contract import Problem, record_problems
 from service import tables
 from service.deps import Paging
 from service.errors import ContractRefused
@@ -42,7 +42,7 @@ def record_change(conn: Connection, entity: str, entity_id: str) -> None:
 
 def check_contract(kind: str, record: dict) -> None:
     """Run the data contract's checks (dong known, RRN-free, ranges...) on one record; 422 names the field."""
-    _, problems = parse_records(kind, [record])
+    problems = record_problems(kind, record)
     if problems:
         raise ContractRefused(problems)
 
