@@ -153,30 +153,65 @@ class Exposure:
 
     A seeker's new list of the same day replaces their old one, so reading a list again counts once,
     and a list never counts against its own seeker. Days before ``as_of`` are forgotten as lists of
-    a later day arrive.
+    a later day arrive. The counts per opening are kept as lists come and go, so asking for them costs
+    the same however many lists the day holds.
     """
 
     def __init__(self) -> None:
         self._day: pd.Timestamp | None = None
         self._lists: dict[str, tuple[str, ...]] = {}
+        self._held: dict[str, int] = {}  # opening id → lists of the day holding it
+        self._aligned: tuple[pd.Index, np.ndarray] | None = None  # _held along the last index asked for
         self._lock = threading.Lock()
+
+    @property
+    def day(self) -> pd.Timestamp | None:
+        """The day whose lists are kept (the latest seen)."""
+        return self._day
 
     def show(self, seeker_id: str, opening_ids: list[str] | tuple[str, ...], day: pd.Timestamp) -> None:
         """Record the list shown to ``seeker_id`` on ``day`` (replacing their earlier one of that day)."""
         day = pd.Timestamp(day).normalize()
+        shown = tuple(opening_ids)
         with self._lock:
             if self._day is None or day > self._day:
-                self._day, self._lists = day, {}
-            if day == self._day:
-                self._lists[seeker_id] = tuple(opening_ids)
+                self._day, self._lists, self._held, self._aligned = day, {}, {}, None
+            if day != self._day:
+                return
+            before = self._lists.get(seeker_id)
+            self._lists[seeker_id] = shown
+            if before != shown:
+                self._move(before or (), -1)
+                self._move(shown, 1)
+
+    def _move(self, opening_ids: tuple[str, ...], step: int) -> None:
+        for opening_id in opening_ids:
+            held = self._held.get(opening_id, 0) + step
+            if held:
+                self._held[opening_id] = held
+            else:
+                del self._held[opening_id]
+        if self._aligned is not None and opening_ids:
+            rows = self._aligned[0].get_indexer(list(opening_ids))
+            np.add.at(self._aligned[1], rows[rows >= 0], step)
 
     def counts(self, opening_ids: pd.Index, day: pd.Timestamp, seeker_id: str | None = None) -> tuple[np.ndarray, int]:
         """How many lists of ``day`` (other than ``seeker_id``'s) hold each opening, and how many lists there are."""
         day = pd.Timestamp(day).normalize()
         with self._lock:
-            lists = [shown for who, shown in self._lists.items() if who != seeker_id] if day == self._day else []
-        out = np.zeros(len(opening_ids))
-        if lists:
-            rows = opening_ids.get_indexer([o for shown in lists for o in shown])
-            np.add.at(out, rows[rows >= 0], 1.0)
-        return out, len(lists)
+            if day != self._day or not self._lists:
+                return np.zeros(len(opening_ids)), 0
+            if self._aligned is None or self._aligned[0] is not opening_ids:
+                held = np.zeros(len(opening_ids))
+                rows = opening_ids.get_indexer(list(self._held))
+                found = rows >= 0
+                held[rows[found]] = np.fromiter(self._held.values(), dtype=float, count=len(rows))[found]
+                self._aligned = (opening_ids, held)
+            out = self._aligned[1].copy()
+            own = self._lists.get(seeker_id) if seeker_id is not None else None
+            n_lists = len(self._lists)
+        if own is not None:
+            rows = opening_ids.get_indexer(list(own))
+            np.add.at(out, rows[rows >= 0], -1.0)
+            n_lists -= 1
+        return out, n_lists

@@ -38,6 +38,31 @@ def test_exposure_forgets_a_day_once_lists_of_a_later_day_arrive() -> None:
     assert shown.counts(IDS, DAY)[1] == 0
 
 
+def test_exposure_counts_kept_as_lists_come_and_go_equal_a_recount() -> None:
+    """The counts kept per show equal counting the latest list of every seeker again, asked between shows with
+    the same index (the aligned counts are updated in place) and with a new one."""
+    rng = np.random.default_rng(3)
+    ids = pd.Index([f"O{i}" for i in range(30)])
+    shown, latest = Exposure(), {}
+    for step in range(400):
+        seeker = f"S{rng.integers(25)}"
+        chosen = tuple(ids[rng.choice(30, rng.integers(0, 6), replace=False)]) + (("O99",) if step % 7 == 0 else ())
+        shown.show(seeker, chosen, DAY)
+        latest[seeker] = chosen
+        if step % 13 == 0:
+            index = ids if step % 2 else pd.Index(list(ids))  # the same index object, or an equal new one
+            asked = f"S{rng.integers(25)}"
+            expected = np.zeros(30)
+            for who, opening_ids in latest.items():
+                if who != asked:
+                    for o in opening_ids:
+                        if o in index:
+                            expected[index.get_loc(o)] += 1
+            counts, n_lists = shown.counts(index, DAY, seeker_id=asked)
+            np.testing.assert_array_equal(counts, expected)
+            assert n_lists == len(latest) - (asked in latest)
+
+
 def test_the_cost_grows_with_lists_per_position_left() -> None:
     cost = congestion(np.array([0, 1, 8, 8, 40, 400]), np.array([1, 1, 1, 4, 1, 1]))
     assert cost[0] == cost[1] == 0.0, "a list or two costs nothing"
