@@ -124,7 +124,9 @@ def build_world(generated: Path, folder: Path) -> tuple[pd.Timestamp, list[str]]
         shutil.copy(generated / name, folder / name)
     data = load(generated)
     openings = data.openings
-    as_of = openings["posted_at"].max().normalize() + pd.Timedelta(days=1)
+    # The day after everything the bundle was trained on, as a service's lists are (a bundle trained until
+    # yesterday): an earlier day would be ranked with a history refitted on the events before it (Matcher.model_at).
+    as_of = max(openings["posted_at"].max(), data.events["occurred_at"].max()).normalize() + pd.Timedelta(days=1)
     rng = np.random.default_rng(0)
     openings["posted_at"] = as_of - pd.to_timedelta(rng.integers(1, 40, len(openings)), unit="D")
     openings["deadline"] = as_of + pd.to_timedelta(rng.integers(1, 30, len(openings)), unit="D")
