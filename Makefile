@@ -4,7 +4,7 @@ PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format clean browser-deps
+.PHONY: demo test lint format clean browser-deps lock
 
 # Debian packages the browser tests need: Chromium (driven by Playwright from PyPI) and a Korean font.
 BROWSER_PACKAGES := chromium fonts-noto-cjk
@@ -14,12 +14,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Exact versions with their hashes from the lock files (`make lock` writes them from pyproject.toml), then
+# jobmatch itself without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements/runtime.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+# test.lock is runtime.lock plus the test tools, at the same versions: the tests run what is deployed.
+$(VENV)/.installed-test: pyproject.toml requirements/runtime.lock requirements/test.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -41,6 +46,17 @@ test: $(VENV)/.installed-test browser-deps
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Rewrites the lock files from pyproject.toml (Python 3.11 on Linux x86_64, PyPI): after changing a dependency,
+# or to take upstream fixes. uv only resolves here; installing uses pip alone.
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes --quiet \
+	--custom-compile-command "make lock" --index-url https://pypi.org/simple
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra postgres $(LOCK_FLAGS) $(UPGRADE) -o requirements/runtime.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements/runtime.lock $(LOCK_FLAGS) $(UPGRADE) \
+		-o requirements/test.lock
 
 clean:
 	rm -rf $(VENV) var test-output

@@ -33,6 +33,7 @@ import scipy
 import sklearn
 
 from matcher import __version__
+from matcher.extras import MissingExtra, require
 from matcher.ranker import FEATURES, PairModel
 
 BUNDLE_FILE = "bundle.joblib"
@@ -183,6 +184,11 @@ def load(path: str | Path, *, key: str | None = None, require_signature: bool = 
         raise BundleError(f"{bundle_path} could not be loaded: {exc}") from exc
     if not isinstance(model, PairModel):
         raise BundleError(f"{bundle_path} holds a {type(model).__name__}, not a jobmatch model")
+    if model.analyzer == "kiwi":
+        try:
+            require("kiwipiepy", "kiwi", f"{folder} (trained with --analyzer kiwi)")
+        except MissingExtra as exc:
+            raise BundleError(str(exc)) from exc
     return Loaded(model, manifest, folder)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matcher.extras import require
 from matcher.reference import canonical_skills, normalize_term, skill_synonyms
 
 # Kiwi part-of-speech tags kept as content words: nouns, verbs, adjectives, foreign words, roots.
@@ -23,9 +24,7 @@ _CONTENT_TAGS = ("NNG", "NNP", "NNB", "VV", "VA", "SL", "XR", "SH")
 
 @cache
 def _kiwi():
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
+    return require("kiwipiepy", "kiwi", "the kiwi text analyzer").Kiwi()
 
 
 def kiwi_tokens(text: str) -> list[str]:
@@ -64,6 +63,7 @@ def make_vectorizer(analyzer: str, min_df: int = 1) -> TfidfVectorizer:
     if analyzer == "char":
         return TfidfVectorizer(analyzer=char_ngrams, min_df=min_df, sublinear_tf=True, norm=None, dtype=np.float32)
     if analyzer == "kiwi":
+        _kiwi()  # a missing kiwipiepy is said before any fitting starts
         return TfidfVectorizer(analyzer=kiwi_tokens, min_df=min_df, sublinear_tf=True, norm=None, dtype=np.float32)
     raise ValueError(f"unknown text analyzer {analyzer!r}: use 'char' or 'kiwi'")
 

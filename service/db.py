@@ -7,6 +7,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from matcher.extras import require
+
 # Requests inside the app at once (service.middleware.Guard); the others wait outside, holding nothing.
 ADMITTED_REQUESTS = 20
 # Request threads (service.app): one for every admitted request, so an admitted request never waits for a thread.
@@ -59,6 +61,8 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        require("psycopg", "postgres", "a PostgreSQL database (JOBMATCH_DATABASE_URL)")
     # pre_ping: a connection dropped while the server was away is replaced, so the service recovers by itself.
     return create_engine(
         url,

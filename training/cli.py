@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from matcher import bundle
 from matcher.contract import ContractError, Dataset, load_folder
+from matcher.extras import MissingExtra
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -131,10 +132,12 @@ def _public_report(report: dict) -> dict:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from matcher.ranker import PairModel
+    from matcher.text import make_vectorizer
     from training.pipeline import pipeline_settings, train
     from training.report import write_report
 
     key = _settings().secret_key  # before the work: a default key outside development is refused
+    make_vectorizer(args.analyzer)  # so is an analyzer that cannot run here (kiwi without kiwipiepy)
     data = _load(args)
     model = PairModel(analyzer=args.analyzer, random_state=args.seed)
     result = train(data, until=args.until, model=model, seed=args.seed, progress=_say)
@@ -456,7 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p)
     p.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
     p.add_argument("--until", default=None, help="use only events before this date")
-    p.add_argument("--analyzer", choices=["char", "kiwi"], default="char")
+    p.add_argument(
+        "--analyzer",
+        choices=["char", "kiwi"],
+        default="char",
+        help="text analyzer: char n-grams (default) or kiwi morphemes (needs jobmatch[kiwi])",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_train)
 
@@ -546,7 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContractError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (bundle.BundleError, OSError, KeyError, ValueError) as exc:
+    except (bundle.BundleError, MissingExtra, OSError, KeyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except DBAPIError as exc:
