@@ -106,22 +106,47 @@ def ease_weights(x: sp.csr_matrix, l2: float, repeat: bool = False) -> tuple[np.
     return weights, warm
 
 
+def item_neighbours(x: sp.spmatrix, k: int = 100, shrink: float = 0.0) -> sp.csr_matrix:
+    r"""Item-kNN: cosine similarity of the columns of ``x``, keeping each item's ``k`` most similar others.
+
+    .. math::
+
+        s_{ij} = \frac{x_i \cdot x_j}{\lVert x_i \rVert \lVert x_j \rVert + \mathrm{shrink}},
+        \qquad \mathrm{score}(q, j) = \sum_{i \in N_k(j)} X_{qi}\, s_{ij}
+
+    Row ``j`` of the result holds ``N_k(j)`` (positive similarities only, ``s_jj = 0``), so the scores are
+    ``X @ S.T`` (:func:`knn_weights`). ``shrink`` damps the similarities of rare items. Ties at the ``k``-th
+    neighbour go to the earlier item. Sparse throughout, in ``x``'s precision.
+    """
+    if k < 1 or shrink < 0:
+        raise ValueError(f"need k >= 1 and shrink >= 0, got k={k}, shrink={shrink}")
+    gram = (x.T @ x).tocoo()
+    col_norm = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
+    off_diagonal = gram.row != gram.col
+    rows, cols, dots = gram.row[off_diagonal], gram.col[off_diagonal], gram.data[off_diagonal]
+    sims = dots / (col_norm[rows] * col_norm[cols] + shrink)
+    return _top_k_per_row(rows, cols, sims, x.shape[1], k)
+
+
+def _top_k_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int, k: int) -> sp.csr_matrix:
+    """An ``(n, n)`` CSR matrix keeping, in each row, the ``k`` largest positive values."""
+    positive = values > 0
+    rows, cols, values = rows[positive], cols[positive], values[positive]
+    order = np.lexsort((-values, rows))  # by row, then by value descending
+    rows, cols, values = rows[order], cols[order], values[order]
+    starts = np.searchsorted(rows, np.arange(n))
+    rank = np.arange(rows.size) - starts[rows]
+    top = rank < k
+    return sp.csr_matrix((values[top], (rows[top], cols[top])), shape=(n, n))
+
+
 def knn_weights(x: sp.csr_matrix, k: int = 100, repeat: bool = False) -> sp.csr_matrix:
-    """Item-item cosine similarity keeping the top ``k`` neighbours per item; an item is its own
-    neighbour (similarity 1) only with ``repeat`` (see :func:`ease_weights`)."""
-    items = normalize(x.T.tocsr().astype(np.float32))
-    sims = (items @ items.T).tocsr()
-    sims.setdiag(0)
-    sims.eliminate_zeros()
-    for i in range(sims.shape[0]):  # one pass per item at fit time, not per pair
-        start, end = sims.indptr[i], sims.indptr[i + 1]
-        if end - start > k:
-            cut = np.argpartition(sims.data[start:end], -k)[:-k]
-            sims.data[start:end][cut] = 0
-    sims.eliminate_zeros()
+    """Item-kNN weights ``W`` (float32) for scores ``X @ W``: :func:`item_neighbours` transposed; an item is its
+    own neighbour (weight 1) only with ``repeat`` (see :func:`ease_weights`)."""
+    weights = item_neighbours(x, k).T.astype(np.float32)
     if repeat:
-        sims.setdiag(np.diff(items.indptr) > 0)
-    return sims.T.tocsr()
+        weights = weights + sp.diags((np.diff(x.tocsc().indptr) > 0).astype(np.float32))
+    return weights.tocsr()
 
 
 @dataclass

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from matcher.history import item_neighbours, knn_weights
 from training.baselines import (
     BM25Recommender,
     EASERecommender,
@@ -93,6 +94,20 @@ def test_ease_matches_full_closed_form_and_scores_cold_items_zero() -> None:
     items = np.array([x.shape[1] - 1, 0, 5, x.shape[1] - 2, 5])
     np.testing.assert_allclose(model.score(np.arange(x.shape[0]), items), (dense @ b)[:, items])
     assert (model.score(np.arange(x.shape[0]), np.arange(x.shape[1] - cold, x.shape[1])) == 0).all()
+
+
+def test_the_ranker_history_and_the_baseline_share_one_item_knn() -> None:
+    """matcher.history's item-kNN weights (large key spaces) are the baseline's neighbours, transposed; ``repeat``
+    adds each item with interactions as its own neighbour; ties at the k-th neighbour go to the earlier item."""
+    x, _, _ = block_world()
+    x = sp.hstack([x, sp.csr_matrix((x.shape[0], 1))]).tocsr()  # one item without interactions
+    texts = empty_text(x.shape[0]), empty_text(x.shape[1])
+    neighbours = ItemKNNRecommender(k=2).fit(x, *texts).similarity_.toarray()
+    np.testing.assert_allclose(knn_weights(x, k=2).toarray(), neighbours.T, rtol=1e-6)
+    diagonal = np.diag(knn_weights(x, k=2, repeat=True).toarray())
+    np.testing.assert_array_equal(diagonal, [1.0] * (x.shape[1] - 1) + [0.0])
+    tied = sp.csr_matrix(np.array([[1.0, 1.0, 1.0, 1.0]]))  # every pair of items equally similar
+    assert item_neighbours(tied, k=2).toarray().tolist() == [[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0], [1, 1, 0, 0]]
 
 
 def test_ease_refuses_too_many_warm_items() -> None:

@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from matcher.history import ease_weights
+from matcher.history import ease_weights, item_neighbours
 
 __all__ = [
     "BM25Recommender",
@@ -310,16 +310,8 @@ class BM25Recommender(Recommender):
 
 
 class ItemKNNRecommender(Recommender):
-    r"""Item-item collaborative filtering with cosine similarity.
-
-    .. math::
-
-        s_{ij} = \frac{x_i \cdot x_j}{\lVert x_i \rVert \lVert x_j \rVert + \mathrm{shrink}},
-        \qquad \mathrm{score}(q, j) = \sum_{i \in N_k(j)} X_{qi}\, s_{ij}
-
-    where ``x_i`` is item ``i``'s column of the interactions (graded weights, or 0/1
-    with ``binary=True``), ``s_ii = 0`` and ``N_k(j)`` are the ``k`` items most
-    similar to ``j``. The pruned similarity is stored sparse.
+    r"""Item-item collaborative filtering with cosine similarity: :func:`matcher.history.item_neighbours`
+    (the item-kNN the ranker's history features use in large key spaces) on the interactions.
 
     Parameters
     ----------
@@ -339,33 +331,14 @@ class ItemKNNRecommender(Recommender):
         self.binary = binary
 
     def _fit(self, x: sp.csr_matrix, query_text: list[str], item_text: list[str]) -> None:
-        if self.k < 1 or self.shrink < 0:
-            raise ValueError(f"need k >= 1 and shrink >= 0, got k={self.k}, shrink={self.shrink}")
         if self.binary:
             x = x.copy()
             x.data = (x.data > 0).astype(np.float64)
-        gram = (x.T @ x).tocoo()
-        col_norm = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
-        keep = gram.row != gram.col
-        rows, cols, dots = gram.row[keep], gram.col[keep], gram.data[keep]
-        sims = dots / (col_norm[rows] * col_norm[cols] + self.shrink)
-        self.similarity_ = _top_k_per_row(rows, cols, sims, x.shape[1], self.k)
+        self.similarity_ = item_neighbours(x, self.k, self.shrink)
         self.history_ = x
 
     def _score(self, queries: np.ndarray, items: np.ndarray) -> np.ndarray:
         return (self.history_[queries] @ self.similarity_[items].T).toarray()
-
-
-def _top_k_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int, k: int) -> sp.csr_matrix:
-    """An ``(n, n)`` CSR matrix keeping, in each row, the ``k`` largest positive values."""
-    positive = values > 0
-    rows, cols, values = rows[positive], cols[positive], values[positive]
-    order = np.lexsort((-values, rows))  # by row, then by value descending
-    rows, cols, values = rows[order], cols[order], values[order]
-    starts = np.searchsorted(rows, np.arange(n))
-    rank = np.arange(rows.size) - starts[rows]
-    top = rank < k
-    return sp.csr_matrix((values[top], (rows[top], cols[top])), shape=(n, n))
 
 
 class EASERecommender(Recommender):
