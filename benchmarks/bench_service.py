@@ -23,6 +23,14 @@ connections for ``--duration`` seconds:
 - ``POST /assignments`` for 300 youth × 200 one-person slots: time per call,
   total score against the greedy one-by-one placement.
 
+- ``mixed``: a job center's mix from 32 connections, starting warm: 60 % ``GET
+  /seekers/{id}/matches``, 10 % ``GET /openings/{id}/candidates``, 10 % ``GET
+  /seekers/{id}``, 10 % ``POST /events`` (70 % views, 30 % applications), 5 %
+  ``PUT /seekers/{id}/consent``, 5 % ``POST /search``; p50, p99, req/s and the
+  count of every status answered;
+
+Each row ends with the machine's 1-minute load average as the run ended (other work on the machine shows there).
+
 - ``writes``: the warm run while one more client records events at
   ``--write-rate`` a second (70 % views, 30 % applications by the same 500
   seekers, no hires): each write moves the change revision, every worker
@@ -91,6 +99,62 @@ end
 """
 
 
+# The mixed case: what a job center's day sends (60 % match lists, 10 % candidate lists, 10 % profile reads, 10 %
+# events, 5 % consent changes, 5 % anonymous-style searches), every answer's status counted.
+MIXED_SCRIPT = """
+math.randomseed(os.time())
+local seekers = {%s}
+local openings = {%s}
+local day = "%s"
+wrk.headers["Authorization"] = "Bearer %s"
+wrk.headers["Content-Type"] = "application/json"
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  statuses = {}
+end
+local function pick(list) return list[math.random(#list)] end
+request = function()
+  local r = math.random()
+  if r < 0.60 then
+    return wrk.format("GET", "/seekers/" .. pick(seekers) .. "/matches?k=10")
+  elseif r < 0.70 then
+    return wrk.format("GET", "/openings/" .. pick(openings) .. "/candidates?k=10")
+  elseif r < 0.80 then
+    return wrk.format("GET", "/seekers/" .. pick(seekers))
+  elseif r < 0.90 then
+    local kind = "viewed"
+    if math.random() < 0.3 then kind = "applied" end
+    local body = string.format('{"seeker_id":"%%s","opening_id":"%%s","event":"%%s","occurred_at":"%%sT10:00:00"}',
+                                pick(seekers), pick(openings), kind, day)
+    return wrk.format("POST", "/events", nil, body)
+  elseif r < 0.95 then
+    local body = '{"consent_employer_view":' .. (math.random() < 0.5 and "true" or "false") .. '}'
+    return wrk.format("PUT", "/seekers/" .. pick(seekers) .. "/consent", nil, body)
+  else
+    local body = '{"birth_year":1999,"dong":"성수1가1동","skills":["미싱","재단"],"desired_hours":40}'
+    return wrk.format("POST", "/search", nil, body)
+  end
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local all = {}
+  for _, thread in ipairs(threads) do
+    local counts = thread:get("statuses")
+    for code, n in pairs(counts) do all[code] = (all[code] or 0) + n end
+  end
+  local parts = {}
+  for code, n in pairs(all) do table.insert(parts, code .. "=" .. n) end
+  table.sort(parts)
+  io.write("STATUSES " .. table.concat(parts, " ") .. "\\n")
+end
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -152,6 +216,7 @@ def wrk(url: str, duration: int, connections: int, script: Path | None, token: s
         return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    statuses = re.search(r"^STATUSES (.*)$", out, re.M)
     cache = re.search(r"^CACHE (\d+) (\d+)$", out, re.M)
     hits, misses = (int(cache.group(1)), int(cache.group(2))) if cache else (0, 0)
     return {
@@ -160,13 +225,15 @@ def wrk(url: str, duration: int, connections: int, script: Path | None, token: s
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "non_2xx": int(errors.group(1)) if errors else 0,
         "hit_ratio": hits / (hits + misses) if hits + misses else None,
+        "statuses": statuses.group(1) if statuses else "",
     }
 
 
 def row(workers: int, connections: int, label: str, cache: str, r: dict) -> str:
     hit = f"{r['hit_ratio']:>6.1%}" if r.get("hit_ratio") is not None else f"{'-':>6}"
     figures = f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f} {r['non_2xx']:>8} {hit}"
-    return f"{workers:>7} {connections:>5} {label:<34} {cache:<5} {figures}"
+    load = f"{os.getloadavg()[0]:>5.2f}"  # the machine's 1-minute load average as the run ends
+    return f"{workers:>7} {connections:>5} {label:<34} {cache:<5} {figures} {load}"
 
 
 def warm_up(base: str, script: Path, token: str, workers: int) -> dict:
@@ -209,7 +276,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--server-log", default=None, help="keep the service's log here")
     parser.add_argument("--keep", default=None, help="keep (and reuse) the generated world and bundle here")
-    parser.add_argument("--cases", default="cold,warm,writes", help="which runs: cold, warm, writes")
+    parser.add_argument("--cases", default="cold,warm,writes,mixed", help="which runs: cold, warm, writes, mixed")
     parser.add_argument("--write-rate", type=float, default=10.0, help="events a second in the writes case")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -239,10 +306,21 @@ def main() -> None:
         script = Path(tmp) / "matches.lua"
         ids = data.seekers["seeker_id"].sample(500, random_state=0)
         script.write_text(WRK_SCRIPT % (", ".join(f'"{i}"' for i in ids), token))
+        mixed_script = Path(tmp) / "mixed.lua"
+        some_openings = data.openings["opening_id"].sample(500, random_state=0)
+        mixed_script.write_text(
+            MIXED_SCRIPT
+            % (
+                ", ".join(f'"{i}"' for i in ids),
+                ", ".join(f'"{i}"' for i in some_openings),
+                as_of.date().isoformat(),
+                token,
+            )
+        )
         print(f"{len(data.openings):,} openings open on {as_of.date()}; wrk with {args.connections} connections, "
               f"{args.duration} s each, on {os.cpu_count()} cores; database {url.split(':')[0]}")  # fmt: skip
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        header = f"{'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8} {'hits':>6}"
+        header = f"{'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8} {'hits':>6} {'load':>5}"
         print(f"{'workers':>7} {'conns':>5} {'endpoint':<34} {'cache':<5} {header}")
         matches = "GET /seekers/{id}/matches?k=10"
         opening_ids = data.openings["opening_id"]
@@ -259,6 +337,11 @@ def main() -> None:
                     if cache != "cold":
                         warm_up(base, script, token, workers)
                     for n in connections:
+                        if cache == "mixed":
+                            r = wrk(base, args.duration, n, mixed_script, token)
+                            print(row(workers, n, "mixed 60/10/10/10/5/5 %", cache, r))
+                            print(f"{'':>13} (statuses: {r['statuses']})", flush=True)
+                            continue
                         if cache != "writes":
                             print(row(workers, n, matches, cache, wrk(base, args.duration, n, script, token)))
                             continue

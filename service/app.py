@@ -23,6 +23,7 @@ from service.live import Live
 from service.middleware import Guard, MovingWindow
 from service.routers import admin, assignments, employers, events, openings, search, seekers
 from service.schemas import ERROR_RESPONSES
+from service.shared import SharedExposure, SharedLimits
 
 log = logging.getLogger("jobmatch.service")
 
@@ -43,14 +44,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secret()
     engine = make_engine(settings.database_url)
+    ledger = Ledger(engine)
+    tokens = TokenCache(settings.token_cache_seconds)
+    shared = settings.shared_store_url
     live = Live(
         engine,
         settings.model_dir,
         settings.match_cache_size,
         key=settings.secret_key,
         require_signature=settings.signed_bundles_only,
+        exposure=SharedExposure(shared, settings.shared_store_prefix) if shared else None,
+        revoked=lambda token_ids: tokens.forget(*token_ids),  # revoked through another process
     )
-    ledger = Ledger(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         with threadpool_limits(limits=1):
             live.start()  # migrates the database, loads the bundle; tolerates both being absent
+            live.watch(settings.change_poll_seconds)  # follows other instances' reloads and revocations
             yield
+        live.close()
         ledger.close()
         engine.dispose()
 
@@ -79,9 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live
-    app.state.tokens = TokenCache(settings.token_cache_seconds)
+    app.state.tokens = tokens
     app.state.ledger = ledger
-    app.state.limiter = MovingWindow()  # rate-limit counters, shared by Guard and the signed-in pages
+    # Rate-limit counters, used by Guard and the signed-in pages: this process's, or every instance's.
+    app.state.limiter = SharedLimits(shared, settings.shared_store_prefix) if shared else MovingWindow()
     errors.install(app)
     docs.install(app)
     # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.

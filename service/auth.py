@@ -21,8 +21,9 @@ from sqlalchemy import Connection, Engine, delete, false, insert, or_, select, u
 from sqlalchemy.exc import DBAPIError
 
 from matcher import cells
-from service import clock, tables
+from service import clock, store, tables
 from service.cache import TokenCache
+from service.db import one_writer
 from service.deps import get_engine
 
 ROLES: tuple[str, ...] = ("counselor", "employer", "seeker", "admin")
@@ -95,11 +96,15 @@ def issue(
 
 
 def revoke(conn: Connection, token_id: str) -> bool:
+    """End a token; every instance sharing the database drops it from its token cache (service.live)."""
+    one_writer(conn)
     done = conn.execute(
         update(tables.tokens)
         .where(tables.tokens.c.token_id == token_id, tables.tokens.c.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    if done.rowcount > 0:
+        store.record_change(conn, store.TOKEN_CHANGE, token_id)
     return done.rowcount > 0
 
 
@@ -116,9 +121,12 @@ def revoke_bound(conn: Connection, *, seeker_id: str | None = None, employer_id:
     else:
         seekers = column.seeker_id == seeker_id if seeker_id is not None else false()
         employers = column.employer_id == employer_id if employer_id is not None else false()
+    one_writer(conn)
     ids = list(conn.scalars(select(column.token_id).where(or_(seekers, employers))))
     conn.execute(delete(tables.tokens).where(seekers))
     conn.execute(update(tables.tokens).where(employers, column.revoked_at.is_(None)).values(revoked_at=clock.now()))
+    for token_id in ids:
+        store.record_change(conn, store.TOKEN_CHANGE, token_id)
     return ids
 
 

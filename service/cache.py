@@ -82,8 +82,9 @@ class TokenCache:
     Trade-off: a token revoked through this process (``DELETE /admin/tokens/{id}``, or its holder deleted) is
     refused at once, because the revocation leaves a tombstone here that outlives any entry. A token revoked
     through another process sharing the database (another worker or instance, ``jobmatch tokens revoke``) is
-    still accepted here for up to ``ttl`` seconds. Unknown tokens are never cached: a token issued anywhere
-    works at once.
+    refused here once this process reads the revocation in the change log (service.live: within
+    ``change_poll_seconds``, or at once by a request that catches up), and at the latest after ``ttl`` seconds.
+    Unknown tokens are never cached: a token issued anywhere works at once.
     """
 
     def __init__(self, ttl: float, size: int = 10_000) -> None:
@@ -95,6 +96,11 @@ class TokenCache:
 
     def _dead(self, actor: Actor) -> bool:
         return actor.token_id in self._dead_tokens
+
+    def revoked(self, actor: Actor) -> bool:
+        """Whether ``actor``'s token was revoked since it was looked up (as far as this process knows)."""
+        with self._lock:
+            return self._dead(actor)
 
     def get(self, token_hash: str) -> Actor | None:
         if self.ttl <= 0:

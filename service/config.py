@@ -51,9 +51,18 @@ class Settings(BaseSettings):
     # about 4 KB). A write drops the lists it can alter, a reload all. 0 turns the cache off.
     match_cache_size: int = Field(4096, ge=0)
     # How long this process trusts a token it has looked up. A revocation through this process applies at once;
-    # one through another worker, instance or the CLI applies here after at most this many seconds. 0: never.
+    # one through another worker, instance or the CLI when this process reads the change log (within
+    # change_poll_seconds), and after at most this many seconds whatever happens. 0: never.
     token_cache_seconds: float = Field(5.0, ge=0, le=60)
     employer_candidate_lists_per_day: int = Field(200, ge=1)
+    # Several workers or instances: rate-limit counters and the day's shown lists (``spread``) in a store they all
+    # share, e.g. redis://127.0.0.1:6379/0 (service.shared); empty: each process's memory (right for one process).
+    shared_store_url: str = ""
+    # Keys in that store start with this, so that two services (or test runs) can share one Redis.
+    shared_store_prefix: str = Field("jobmatch", min_length=1, max_length=100)
+    # How often each process reads the change log while it answers nothing that would (a model another instance
+    # swapped in, tokens revoked elsewhere, rows written elsewhere: service.live). 0: only when requests read it.
+    change_poll_seconds: float = Field(1.0, ge=0, le=60)
     # Page sign-in (service.pages): how long a session lasts from sign-in, and whether its cookie is sent only
     # over HTTPS (turn on behind TLS; browsers treat http://127.0.0.1 as secure, other plain-HTTP hosts not).
     session_hours: float = Field(8.0, gt=0, le=24 * 30)

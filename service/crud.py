@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import HTTPException
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, func, select
 
 from matcher.contract import Problem, record_problems
-from service import tables
 from service.deps import Paging
 from service.errors import ContractRefused
+from service.store import record_change as record_change  # the routers log their writes through crud
 
 KIND_KO = {"seeker": "구직자", "opening": "구인 공고", "employer": "기업", "event": "이력"}
 
@@ -34,10 +34,6 @@ def page(conn: Connection, query, paging: Paging) -> tuple[list[dict], int]:
     total = conn.scalar(select(func.count()).select_from(query.subquery()))
     rows = conn.execute(query.offset(paging.offset).limit(paging.limit)).mappings().all()
     return [dict(r) for r in rows], int(total or 0)
-
-
-def record_change(conn: Connection, entity: str, entity_id: str) -> None:
-    conn.execute(insert(tables.changes).values(entity=entity, entity_id=entity_id))
 
 
 def check_contract(kind: str, record: dict) -> None:

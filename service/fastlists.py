@@ -158,6 +158,8 @@ class FastLists:
             logged = await self.ledger.confirm_and_log(snapshot.revision, rows)
             if not logged:  # a write since the snapshot: catch up, and the list may still be there
                 snapshot = await to_thread.run_sync(self.live.current)
+                if self.tokens.revoked(actor):  # the write was its token's revocation (by another process)
+                    return False
                 ranked = snapshot.lists.get(key)
                 logged = ranked is not None and await self.ledger.confirm_and_log(snapshot.revision, rows)
         except Exception as exc:  # a database error: nothing was logged or sent, and the route answers it (503)

@@ -6,6 +6,13 @@ a single assignment. Every write through the API adds a row to the ``changes``
 table; before answering, a request compares the newest revision with its
 snapshot's and brings the snapshot up to date, so rows written by this or any
 other instance sharing the database are matchable at once, without retraining.
+
+The same log carries what every instance must follow besides rows: a model
+swapped in by one instance (entity ``model``, the bundle's folder; the others
+load that folder on a thread of their own and swap it in within seconds) and
+revoked tokens (entity ``token``: every instance drops them from its token
+cache). A watcher thread reads the newest revision every second, so an
+instance that answers nothing that needs the snapshot follows too.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +34,19 @@ from matcher.crowding import Exposure
 from matcher.matching import APPLIED_EVENTS, Matcher
 from service import migrate, store
 from service.cache import ListCache
+from service.db import one_writer
 
 log = logging.getLogger("jobmatch.service")
+
+RETRY_SECONDS = 1.0  # at most this often, a request tries again to load a model it could not load
 
 
 class NoModel(RuntimeError):
     """No bundle is loaded; the message says how to get one."""
+
+
+class NoRows(NoModel):
+    """The database holds no seekers or no openings yet: nothing to match (tried again on later requests)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,8 @@ class Live:
         *,
         key: str | None = None,
         require_signature: bool = False,
+        exposure: Exposure | None = None,
+        revoked: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.model_dir = Path(model_dir)
@@ -72,7 +89,13 @@ class Live:
         self._problem = "the service has not loaded a model yet"
         self._lock = threading.RLock()
         self._retry = False
-        self.exposure = Exposure()  # each seeker's match list of the day shown by this process (congestion)
+        self._tried = 0.0  # when loading was last tried again (peek)
+        # Each seeker's match list of the day (congestion): this process's, or a store every instance shares.
+        self.exposure = exposure if exposure is not None else Exposure()
+        self.revoked = revoked  # told the tokens another process revoked (the token cache forgets them)
+        self._following: threading.Thread | None = None  # loading a bundle another instance swapped in
+        self._watching: threading.Thread | None = None
+        self._stop = threading.Event()
         # Scoring is many short numpy calls; threads interleaving them wait on the GIL after each one, so
         # concurrent scorings in one process are slower together than one after another. They take turns.
         self.scoring = threading.Lock()
@@ -85,6 +108,9 @@ class Live:
         except bundle.BundleError as exc:
             self._problem = str(exc)
             log.warning("no model loaded: %s", exc)
+        except NoRows as exc:  # a fresh database: the first request after an import loads the model
+            self._problem, self._retry = str(exc), True
+            log.warning("%s", exc)
         except DBAPIError as exc:  # the database is away: the next request tries again
             self._problem = "the database was unreachable when the model was loaded"
             self._retry = True
@@ -95,10 +121,28 @@ class Live:
         self.reload()
 
     def reload(self) -> Snapshot:
-        """Load ``models/CURRENT`` and swap it in; on any failure the old snapshot keeps serving."""
+        """Load ``models/CURRENT``, swap it in and tell every instance sharing the database to follow (a ``model``
+        change); on any failure the old snapshot keeps serving and nothing is announced.
+
+        At start-up too: an instance started on a newer CURRENT brings the running ones to it, so that all serve
+        one bundle (the one most recently loaded by any of them).
+        """
         loaded = bundle.load_current(self.model_dir, key=self.key, require_signature=self.require_signature)
-        with self._lock:
-            snapshot = self._build(loaded)
+        snapshot = self._swap_in(loaded)
+        self._announce(snapshot)
+        return snapshot
+
+    def _announce(self, snapshot: Snapshot) -> None:
+        with self.engine.begin() as conn:
+            one_writer(conn)
+            if store.latest_model(conn) != snapshot.loaded.path.name:
+                store.record_change(conn, store.MODEL_CHANGE, snapshot.loaded.path.name)
+
+    def _swap_in(self, loaded: bundle.Loaded) -> Snapshot:
+        """Build a snapshot of ``loaded`` over every row and make it the current one."""
+        snapshot = self._build(loaded)  # without the lock: requests keep the old snapshot, and catch it up, meanwhile
+        with self._lock, self.engine.connect() as conn:
+            snapshot = self._catch_up(snapshot, conn)  # what was written while it was built
             self._snapshot = snapshot
         # The matcher's tables hold millions of small objects; a full garbage collection walking them stalls
         # requests for a few hundred ms. They live as long as the snapshot, so they are left out of collections.
@@ -107,6 +151,61 @@ class Live:
         log.info("serving bundle %s at revision %d", snapshot.version, snapshot.revision)
         return snapshot
 
+    def _follow(self, folder: str) -> None:
+        """Load the bundle another instance swapped in, on a thread: requests keep the old one meanwhile."""
+        if self._following is not None and self._following.is_alive():
+            return  # the thread reads the newest announcement again when it is done
+
+        def run() -> None:
+            try:
+                _follow_newest()
+            except Exception:  # the database went away meanwhile: the next change read starts another
+                log.exception("could not follow the bundle another instance swapped in")
+
+        def _follow_newest() -> None:
+            while True:
+                with self.engine.connect() as conn:
+                    wanted = store.latest_model(conn)
+                snapshot = self._snapshot
+                if wanted is None or snapshot is None or wanted == snapshot.loaded.path.name:
+                    return
+                path = self.model_dir / wanted
+                if path.parent.resolve() != self.model_dir.resolve():
+                    log.error("refusing to follow model %r: not a folder of %s", wanted, self.model_dir)
+                    return
+                try:
+                    loaded = bundle.load(path, key=self.key, require_signature=self.require_signature)
+                except bundle.BundleError as exc:
+                    log.error("another instance serves bundle %s, which this one cannot load: %s", wanted, exc)
+                    return
+                self._swap_in(loaded)
+
+        self._following = threading.Thread(target=run, name="jobmatch-follow", daemon=True)
+        self._following.start()
+
+    def watch(self, every: float = 1.0) -> None:
+        """Follow the change log every ``every`` seconds on a thread (until :meth:`close`), traffic or not."""
+
+        def run() -> None:
+            while not self._stop.wait(every):
+                try:
+                    if self._snapshot is not None:
+                        self.current()
+                    elif self._retry:
+                        self.peek()  # e.g. a fresh database just imported
+                except Exception as exc:  # the database is away: the next round tries again
+                    log.debug("change-log watch: %s", type(exc).__name__)
+
+        if every > 0 and self._watching is None:
+            self._watching = threading.Thread(target=run, name="jobmatch-watch", daemon=True)
+            self._watching.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in (self._watching, self._following):
+            if thread is not None:
+                thread.join(timeout=30)
+
     def _build(self, loaded: bundle.Loaded, conn: Connection | None = None) -> Snapshot:
         """A matcher over every row; the revision is read first, so rows written meanwhile are applied again later."""
         if conn is None:
@@ -114,6 +213,11 @@ class Live:
                 return self._build(loaded, own)
         revision = store.latest_revision(conn)
         seekers, openings = store.load_tables(conn)
+        if seekers.empty or openings.empty:
+            raise NoRows(
+                "the database holds no seekers or no openings yet: import them (jobmatch import --data DIR); "
+                "the model is loaded on the first request after that"
+            )
         events, last_event = store.load_events(conn)
         matcher = Matcher(loaded.model, seekers, openings, events)
         return Snapshot(loaded, matcher, revision, last_event, ListCache(self.list_cache_size))
@@ -123,6 +227,12 @@ class Live:
         changes = store.changes_since(conn, snapshot.revision)
         if changes.empty:
             return snapshot
+        tokens = changes.loc[changes["entity"] == store.TOKEN_CHANGE, "entity_id"].tolist()
+        if tokens and self.revoked is not None:
+            self.revoked(tokens)
+        models = changes.loc[changes["entity"] == store.MODEL_CHANGE, "entity_id"]
+        if len(models) and models.iloc[-1] != snapshot.loaded.path.name:
+            self._follow(models.iloc[-1])  # until it is loaded, the rows are applied to the old bundle's matcher
         if (changes["entity"] == "import").any():
             return self._build(snapshot.loaded, conn)
         named = changes.groupby("entity")["entity_id"].unique()
@@ -160,14 +270,17 @@ class Live:
 
     def peek(self) -> Snapshot:
         """The snapshot as it is, without checking the database (for model metadata)."""
-        if self._snapshot is None and self._retry:
+        if self._snapshot is None and self._retry and time.monotonic() - self._tried > RETRY_SECONDS:
             with self._lock:
                 if self._snapshot is None:
+                    self._tried = time.monotonic()
                     try:
                         self._load()  # a database error propagates: still away (answered 503)
+                        self._retry = False
                     except bundle.BundleError as exc:
+                        self._problem, self._retry = str(exc), False
+                    except NoRows as exc:  # still empty: tried again on a later request
                         self._problem = str(exc)
-                    self._retry = False
         if self._snapshot is None:
             raise NoModel(self._problem)
         return self._snapshot

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from limits import RateLimitItem, parse
 
@@ -24,6 +24,12 @@ log = logging.getLogger("jobmatch.requests")
 
 # The verified caller of an Authorization header (service.auth.identify), None for anything else.
 Identify = Callable[[str], Awaitable["Actor | None"]]
+
+
+class Limiter(Protocol):
+    """Counts a hit of ``key`` and says whether it is within ``item`` (MovingWindow, service.shared.SharedLimits)."""
+
+    async def allow(self, item: RateLimitItem, namespace: str, key: str) -> bool: ...
 
 
 async def _reply(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -90,6 +96,10 @@ class MovingWindow:
             times.append(now)
             return True
 
+    async def allow(self, item: RateLimitItem, namespace: str, key: str) -> bool:
+        """:meth:`hit`, as :class:`service.shared.SharedLimits` answers it (the limiter Guard and the pages use)."""
+        return self.hit(item, namespace, key)
+
     def _sweep(self, now: float) -> None:
         stale = [key for key, times in self._hits.items() if not times or times[-1] <= now - self._longest]
         for key in stale:
@@ -99,8 +109,8 @@ class MovingWindow:
 class Guard:
     """Rate limits per token and per address (429), a cap on body size (413), request ids and a redacted log.
 
-    Limits are kept in this process's memory: with several instances, each
-    enforces them on its own share of the traffic.
+    Limits are counted by ``limiter``: this process's memory by default, or a store every worker and instance
+    shares (service.shared.SharedLimits, when ``JOBMATCH_SHARED_STORE_URL`` names one).
 
     At most ``admitted`` requests are inside the application at once; the others wait here, holding nothing.
     A request holds one pooled connection at a time, but may hold it while it waits for a thread (a dependency
@@ -110,7 +120,7 @@ class Guard:
     """
 
     def __init__(
-        self, app, settings: Settings, admitted: int, identify: Identify, limiter: MovingWindow | None = None
+        self, app, settings: Settings, admitted: int, identify: Identify, limiter: Limiter | None = None
     ) -> None:
         self.app = app
         self.settings = settings
@@ -129,16 +139,16 @@ class Guard:
         trusted proxy forwarded (service.server.config).
         """
         address = (scope.get("client") or ("unknown", 0))[0]
-        if not self.limiter.hit(self.per_address, "address", address):
+        if not await self.limiter.allow(self.per_address, "address", address):
             return True
         authorization = headers.get(b"authorization")
         actor = await self.identify(authorization.decode("latin-1")) if authorization else None
         if actor is not None:
-            return not self.limiter.hit(self.per_token, "token", actor.token_id or "")
+            return not await self.limiter.allow(self.per_token, "token", actor.token_id or "")
         path = scope["path"]
         if path in UNLIMITED_PATHS or path.startswith(UNLIMITED_PREFIXES):
             return False
-        return not self.limiter.hit(self.anonymous, "anonymous", address)
+        return not await self.limiter.allow(self.anonymous, "anonymous", address)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":

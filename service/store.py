@@ -66,7 +66,9 @@ def import_dataset(engine: Engine, data: Dataset, *, replace: bool = False) -> I
             from service.auth import revoke_bound  # (service.auth imports the app's dependencies, which import this)
 
             revoke_bound(conn)  # the seekers and employers they were bound to go
-            for table in (tables.changes, tables.events, tables.openings, tables.seekers, tables.employers):
+            # The change log is kept: its revisions only ever grow (instances compare them), and the revocations
+            # and the model just logged still apply; the import's change makes every instance read all rows again.
+            for table in (tables.events, tables.openings, tables.seekers, tables.employers):
                 conn.execute(delete(table))
         _refuse_existing(conn, tables.seekers.c.seeker_id, data.seekers["seeker_id"], "seekers.csv")
         _refuse_existing(conn, tables.openings.c.opening_id, data.openings["opening_id"], "openings.csv")
@@ -145,6 +147,26 @@ LATEST_REVISION = select(func.max(tables.changes.c.revision))
 
 def latest_revision(conn: Connection) -> int:
     return int(conn.scalar(LATEST_REVISION) or 0)
+
+
+# Change-log entities that are no table's rows: a bundle an instance swapped in (its folder), a revoked token.
+MODEL_CHANGE, TOKEN_CHANGE = "model", "token"
+
+
+def record_change(conn: Connection, entity: str, entity_id: str) -> None:
+    """Log a write every instance must apply (service.live): a row's entity and id, a model or a token."""
+    conn.execute(insert(tables.changes).values(entity=entity, entity_id=entity_id))
+
+
+def latest_model(conn: Connection) -> str | None:
+    """The bundle folder an instance swapped in most recently, None if none did."""
+    query = (
+        select(tables.changes.c.entity_id)
+        .where(tables.changes.c.entity == MODEL_CHANGE)
+        .order_by(tables.changes.c.revision.desc())
+        .limit(1)
+    )
+    return conn.scalar(query)
 
 
 def changes_since(conn: Connection, revision: int) -> pd.DataFrame:

@@ -107,7 +107,7 @@ def signed_in(*roles: str) -> Callable:
             names = " 또는 ".join({"counselor": "상담사", "employer": "기업"}[r] for r in roles)
             raise PageError(403, f"이 화면은 {names} 계정으로만 볼 수 있습니다.")
         settings = request.app.state.settings
-        if not request.app.state.limiter.hit(parse(settings.rate_limit_token), "token", session.actor.token_id):
+        if not await request.app.state.limiter.allow(parse(settings.rate_limit_token), "token", session.actor.token_id):
             raise PageError(429, "요청이 너무 많습니다. 잠시 후 다시 시도하세요.")
         return session
 

@@ -42,7 +42,8 @@ def model(actor: AnyRole, live: LiveDep) -> dict:
 
 @router.post("/admin/model/reload", response_model=ModelInfo)
 def reload_model(actor: Admin, live: LiveDep) -> dict:
-    """Swap to ``models/CURRENT``; a bundle that fails to load leaves the old one serving (409 with the reason)."""
+    """Swap to ``models/CURRENT`` on every instance sharing the database: this one at once, the others within
+    seconds (through the change log). A bundle that fails to load leaves the old one serving (409 with the reason)."""
     try:
         live.reload()
     except BundleError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +29,25 @@ def test_migrations_build_exactly_the_declared_tables(database_url: str) -> None
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), tables.metadata)
     assert diff == [], diff
+
+
+def test_instances_starting_together_on_a_fresh_database_migrate_one_after_the_other(database_url: str) -> None:
+    """Each process migrates at start-up (service.live): four at once on an empty database must not race
+    (without the lock: "table already exists", or two rows in alembic_version)."""
+    engines = [make_engine(database_url) for _ in range(4)]
+    barrier = threading.Barrier(len(engines))
+
+    def start(engine) -> None:
+        barrier.wait()
+        upgrade(engine)
+
+    with ThreadPoolExecutor(len(engines)) as pool:
+        list(pool.map(start, engines))  # re-raises any failure
+    with engines[0].connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
+        assert compare_metadata(MigrationContext.configure(conn), tables.metadata) == []
+    for engine in engines:
+        engine.dispose()
 
 
 def _sorted(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
