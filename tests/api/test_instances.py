@@ -129,8 +129,8 @@ def test_two_instances_over_one_database_agree(
     engine = make_engine(url)
     import_dataset(engine, planted_session)
     with engine.begin() as conn:
-        issued = {name: auth.issue(conn, role) for name, role in [("admin", "admin"), ("a", "counselor"),
-                                                                   ("b", "counselor"), ("limited", "counselor")]}  # fmt: skip
+        roles = {"admin": "admin", "a": "counselor", "b": "counselor", "limited": "counselor"}
+        issued = {name: auth.issue(conn, role) for name, role in roles.items()}
     engine.dispose()
     admin = {"Authorization": f"Bearer {issued['admin'][1]}"}
 
