@@ -4,22 +4,51 @@ concurrent requests never starve the connection pool, and writes amid them never
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import uvloop
 
 from service.app import create_app
+from service.config import Settings
 from service.server import listening_socket
 from tests.api.conftest import AS_OF
-from tests.api.serving import ThreadClients, serving
+from tests.api.serving import ThreadClients, free_port, serving
 
 
-def test_the_listening_socket_is_tcp_and_connections_get_nodelay() -> None:
-    listener = listening_socket("127.0.0.1", 0)
+def _own_socket() -> socket.socket:
+    return listening_socket("127.0.0.1", 0)
+
+
+def _uvicorns_socket() -> socket.socket:
+    """As uvicorn binds for its own workers: protocol 0."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.mark.parametrize(
+    ("bind", "run"),
+    [(_own_socket, asyncio.run), (_own_socket, uvloop.run), (_uvicorns_socket, uvloop.run)],
+    ids=["own-asyncio", "own-uvloop", "uvicorn-bound-uvloop"],
+)
+def test_the_listening_socket_is_tcp_and_connections_get_nodelay(bind, run) -> None:
+    """Our socket is marked TCP (asyncio's loop needs it); uvicorn's own, for several workers, is not, and the
+    service's loop (uvloop) turns Nagle off all the same."""
+    listener = bind()
     try:
-        assert listener.proto == socket.IPPROTO_TCP
+        assert listener.proto == (socket.IPPROTO_TCP if bind is _own_socket else 0)
         listener.listen()
         seen: dict[str, int] = {}
 
@@ -38,7 +67,7 @@ def test_the_listening_socket_is_tcp_and_connections_get_nodelay() -> None:
             writer.close()
             server.close()
 
-        asyncio.run(main())
+        run(main())
         assert seen.get("nodelay") == 1
     finally:
         listener.close()
@@ -127,3 +156,51 @@ def test_simultaneous_hires_never_fill_more_than_the_positions(settings, tokens:
             recorded[opening_id] = (sum(e["event"] == "hired" for e in events), positions)
     assert all(c == Counter({201: 1, 409: 7}) for c in outcomes.values()), outcomes
     assert all(hired == positions for hired, positions in recorded.values()), recorded
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_with_two_workers_answers_and_one_interrupt_stops_them_all(settings: Settings, tmp_path: Path) -> None:
+    """``jobmatch serve --workers 2`` runs uvicorn's own worker processes (``uvicorn.run(workers=2)``; before,
+    uvicorn's internal ``Multiprocess``): both start and answer, and one Ctrl-C ends every process."""
+    port = free_port()
+    env = {**os.environ, "JOBMATCH_ENVIRONMENT": "test", "JOBMATCH_SECRET_KEY": settings.secret_key,
+           "JOBMATCH_DATABASE_URL": settings.database_url, "JOBMATCH_MODEL_DIR": str(settings.model_dir)}  # fmt: skip
+    jobmatch = Path(sys.executable).with_name("jobmatch")
+    log = tmp_path / "serve.log"
+    with log.open("w") as err:
+        command = [str(jobmatch), "serve", "--port", str(port), "--workers", "2"]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/health"
+        started: set[str] = set()
+        for _ in range(1200):  # two workers load the bundle at once on a busy machine: up to two minutes
+            started = set(re.findall(r"Started server process \[(\d+)\]", log.read_text()))
+            if len(started) == 2:
+                break
+            assert server.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.1)
+        assert len(started) == 2, log.read_text()[-3000:]
+        codes = []
+        for _ in range(600):
+            try:
+                codes.append(httpx.get(url, timeout=10).status_code)
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if len(codes) == 20:
+                break
+        assert codes == [200] * 20, log.read_text()[-3000:]
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
+    for pid in started:
+        for _ in range(100):
+            if not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"worker {pid} outlived the interrupt")
