@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 from service import auth, docs, errors, pages
-from service.cache import TokenCache
+from service.auth import TokenCache
 from service.config import Settings, get_settings
 from service.db import ADMITTED_REQUESTS, REQUEST_THREADS, make_engine
 from service.deps import plain_parameters

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -22,7 +24,6 @@ from sqlalchemy.exc import DBAPIError
 
 from matcher import cells
 from service import clock, store, tables
-from service.cache import TokenCache
 from service.db import one_writer
 from service.deps import get_engine
 
@@ -44,6 +45,68 @@ class Actor:
 
     def sees_employer(self, employer_id: str) -> bool:
         return self.role == "counselor" or (self.role == "employer" and self.employer_id == employer_id)
+
+
+class TokenCache:
+    """Callers of recently seen token hashes, each kept for ``ttl`` seconds; thread-safe. ``ttl`` 0 keeps nothing.
+
+    Trade-off: a token revoked through this process (``DELETE /admin/tokens/{id}``, or its holder deleted) is
+    refused at once, because the revocation leaves a tombstone here that outlives any entry. A token revoked
+    through another process sharing the database (another worker or instance, ``jobmatch tokens revoke``) is
+    refused here once this process reads the revocation in the change log (service.live: within
+    ``change_poll_seconds``, or at once by a request that catches up), and at the latest after ``ttl`` seconds.
+    Unknown tokens are never cached: a token issued anywhere works at once.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._actors: dict[str, tuple[float, Actor]] = {}
+        self._dead_tokens: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _dead(self, actor: Actor) -> bool:
+        return actor.token_id in self._dead_tokens
+
+    def revoked(self, actor: Actor) -> bool:
+        """Whether ``actor``'s token was revoked since it was looked up (as far as this process knows)."""
+        with self._lock:
+            return self._dead(actor)
+
+    def get(self, token_hash: str) -> Actor | None:
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            entry = self._actors.get(token_hash)
+            if entry is None:
+                return None
+            expires, actor = entry
+            if expires < time.monotonic() or self._dead(actor):
+                del self._actors[token_hash]
+                return None
+            return actor
+
+    def put(self, token_hash: str, actor: Actor) -> None:
+        """Keep ``actor``, just read from the database, unless it was revoked here meanwhile."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if self._dead(actor):
+                return
+            if len(self._actors) >= self.size:
+                self._actors.clear()  # rare (that many live tokens within ttl); refilled from the database
+            self._actors[token_hash] = (time.monotonic() + self.ttl, actor)
+
+    def forget(self, *token_ids: str) -> None:
+        """Refuse from now on these tokens (revoked, or ended with the seeker or employer they were bound to).
+
+        Tombstones are kept for the process's life (a few ids): a lookup racing the revoking transaction's
+        commit may still read the token as valid, and must not cache it. They name tokens, not holders: a seeker
+        or employer created again under a deleted one's id gets new tokens, which work.
+        """
+        with self._lock:
+            self._dead_tokens.update(token_ids)
+            self._actors = {h: entry for h, entry in self._actors.items() if not self._dead(entry[1])}
 
 
 ANONYMOUS = Actor(role="anonymous")
@@ -155,7 +218,7 @@ async def verify(engine: Engine, tokens: TokenCache, token: str) -> Actor | None
     """The holder of ``token`` if it is valid, else None.
 
     A token seen in the last few seconds is answered from this process's cache (see
-    :class:`service.cache.TokenCache` for how revocations reach it); the database is read on a thread.
+    :class:`TokenCache` for how revocations reach it); the database is read on a thread.
     """
     token_hash = hash_token(token)
     actor = tokens.get(token_hash)

@@ -7,7 +7,7 @@ answers such a request itself when it can tell cheaply that the answer is a cach
 route does for one:
 
 - the query is validated by the route's own :class:`~service.routers.seekers.MatchQuery`;
-- the token is one this process already holds in its :class:`~service.cache.TokenCache` (same expiry and
+- the token is one this process already holds in its :class:`~service.auth.TokenCache` (same expiry and
   revocation rules as the route's dependency), its role is counselor or seeker, and a seeker reads only itself;
 - the database's newest change revision is read and must equal the snapshot's (so a write by any instance is
   seen exactly as the route sees it), and the access-log row is committed before the answer (same table, same
@@ -36,8 +36,8 @@ from anyio import to_thread
 from pydantic import ValidationError
 
 from service import access
-from service.auth import Actor, hash_token
-from service.cache import Ranked, TokenCache
+from service.auth import Actor, TokenCache, hash_token
+from service.cache import Ranked
 from service.config import Settings
 from service.ledger import Ledger
 from service.live import Live, Snapshot

@@ -10,20 +10,25 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from limits import RateLimitItem, parse
 
 from matcher.contract import redact
 from service.config import Settings
 
-if TYPE_CHECKING:
-    from service.auth import Actor
-
 log = logging.getLogger("jobmatch.requests")
 
+
+class Caller(Protocol):
+    """What the limits need of a verified caller (a service.auth.Actor)."""
+
+    @property
+    def token_id(self) -> str | None: ...
+
+
 # The verified caller of an Authorization header (service.auth.identify), None for anything else.
-Identify = Callable[[str], Awaitable["Actor | None"]]
+Identify = Callable[[str], Awaitable[Caller | None]]
 
 
 class Limiter(Protocol):
