@@ -45,6 +45,9 @@ from matcher.lists import Scored
 from matcher.ranker import FEATURES, PairModel
 from matcher.retrieval import SHORTLIST
 
+# Parts the events are kept in before the newer ones are joined into one (Matcher.add_events).
+EVENT_PARTS = 64
+
 # Events that mean the seeker already applied: rejected and declined imply an application too.
 APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained", "rejected", "declined")
 
@@ -70,6 +73,16 @@ class Match:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """Ranked lists and what they were chosen from: every opening the ranker scored for them (stage two's
+    shortlist, or every allowed opening when stage one was skipped). An opening leaving the open set (e.g. a
+    hire fills it) alters these lists only if it is one of them (see :meth:`Matcher.match_lists`)."""
+
+    matches: list[Match]
+    considered: frozenset[str]
+
+
 class Matcher:
     """The model applied to one snapshot of seekers, openings and events.
 
@@ -92,7 +105,7 @@ class Matcher:
         self.shortlist = shortlist
         self.seekers = seekers.reset_index(drop=True)
         self.openings = openings.reset_index(drop=True)
-        self.events = events
+        self._event_parts: tuple[pd.DataFrame, ...] = (events,)
         featurizer = model.featurizer_
         self.seeker_codes: Encoded = featurizer.encode_seekers(self.seekers)
         self.opening_codes: Encoded = featurizer.encode_openings(self.openings)
@@ -105,6 +118,17 @@ class Matcher:
         self._opening_state()
         self._index_applied()
         self._index_hires()
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every event known. :meth:`add_events` appends a part without copying the others; the parts are
+        joined here, on the first read that needs them whole (a refitted history, a deletion), and kept joined."""
+        parts = self._event_parts
+        if len(parts) == 1:
+            return parts[0]
+        joined = pd.concat(parts, ignore_index=True)
+        self._event_parts = (joined,)  # the same events: this Matcher is still unchanged for its readers
+        return joined
 
     def _seeker_state(self) -> None:
         self.seeker_row = pd.Index(self.seekers["seeker_id"])
@@ -124,6 +148,8 @@ class Matcher:
 
         The cache of open openings per day is shared unless the openings or hires changed.
         """
+        if "events" in changes:
+            changes["_event_parts"] = (changes.pop("events"),)
         new = copy.copy(self)
         new.__dict__.update(changes)
         if "seekers" in changes:
@@ -134,7 +160,7 @@ class Matcher:
             new._index_applied()
         if changes.keys() & {"openings", "_hire_pairs"}:
             new._index_hires()
-        if changes.keys() & {"events", "seekers", "openings"} and "_history_tables" not in changes:
+        if changes.keys() & {"_event_parts", "seekers", "openings"} and "_history_tables" not in changes:
             new._history_tables = (new.seekers, new.openings, new.seeker_codes, new.opening_codes)
             new._models_at = {}  # refitted histories read the events and tables
         return new
@@ -248,7 +274,10 @@ class Matcher:
         if events.empty:
             return self
         events = events.assign(occurred_at=pd.to_datetime(events["occurred_at"]))
-        changes: dict[str, object] = {"events": pd.concat([self.events, events], ignore_index=True)}
+        parts = (*self._event_parts, events)
+        if len(parts) > EVENT_PARTS:  # many small parts cost more to join later than the recent ones cost now
+            parts = (parts[0], pd.concat(parts[1:], ignore_index=True))
+        changes: dict[str, object] = {"_event_parts": parts}
         # Only what the new events touch is recomputed: views leave the hard rules (and the cached
         # view of each day's open openings) as they were.
         for name, kinds in (("_applied_pairs", APPLIED_EVENTS), ("_hire_pairs", ("hired",))):
@@ -369,14 +398,18 @@ class Matcher:
         opening_rows: np.ndarray,
         offset: np.ndarray | float = 0.0,
         padded: bool = False,
+        considered: list[np.ndarray] | None = None,
     ) -> Scored:
         """Both stages over a block (view positions map to table rows through ``*_rows``): the best ``k``
-        scored pairs of each query (a seeker on the seeker side, an opening on the other)."""
+        scored pairs of each query (a seeker on the seeker side, an opening on the other). The opening rows
+        the ranker scored are appended to ``considered`` when given."""
         n = None if self.shortlist is None else max(self.shortlist, k)
         si, oi, x, score = self.model_at(as_of).rank_block(side, view, as_of, allowed, n, offset)
         s_codes = si if view.s is None else view.s[si]
         o_codes = oi if view.o is None else view.o[oi]
         miss = self.model.misses(x, view.seekers, view.openings, s_codes, o_codes)
+        if considered is not None:
+            considered.append(opening_rows[oi])
         return lists.pools(Scored(seeker_rows[si], opening_rows[oi], x, score, miss), side, k, padded)
 
     def _listed(self, side: str, found: Scored, k: int, padded: bool = False) -> list[Match]:
@@ -405,7 +438,34 @@ class Matcher:
         padded: bool = False,
         chunk_pairs: int = 400_000,
     ) -> list[Match]:
-        """Top ``k`` openings for each seeker, ranked by the seeker-side model and the pair's fit.
+        """Top ``k`` openings for each seeker (:meth:`match_lists`' matches; same arguments)."""
+        return self.match_lists(
+            seeker_ids,
+            as_of,
+            k,
+            exclude_applied=exclude_applied,
+            opening_mask=opening_mask,
+            shown=shown,
+            congestion=congestion,
+            padded=padded,
+            chunk_pairs=chunk_pairs,
+        ).matches
+
+    def match_lists(
+        self,
+        seeker_ids: list[str],
+        as_of: pd.Timestamp | str,
+        k: int = 10,
+        *,
+        exclude_applied: bool = True,
+        opening_mask: np.ndarray | None = None,
+        shown: tuple[np.ndarray, int] | None = None,
+        congestion: bool = True,
+        padded: bool = False,
+        chunk_pairs: int = 400_000,
+    ) -> Listing:
+        """Top ``k`` openings for each seeker, ranked by the seeker-side model and the pair's fit, and the
+        openings they were chosen from.
 
         With ``congestion`` (the default), the lists asked for together are one day's lists, chosen
         jointly so that no few openings fill them all (:func:`matcher.crowding.joint_lists`).
@@ -416,6 +476,10 @@ class Matcher:
         A list shows openings that miss a stated preference only among its first five entries
         (:mod:`matcher.lists`); ``padded`` lists every allowed opening up to ``k`` instead (with
         ``congestion=False``: exactly the allowed openings, best first).
+
+        ``considered``: the openings the ranker scored. Another opening leaving the open set leaves these lists
+        as they are: stage one scores each opening on its own, so the shortlist keeps its members, and fewer
+        positions left only lower that opening's score (:func:`matcher.crowding.congestion`).
         """
         as_of = pd.Timestamp(as_of)
         rows = self._rows(self.seeker_row, seeker_ids, "seeker")
@@ -434,6 +498,7 @@ class Matcher:
         joint = congestion and shown is None and len(rows) > 1
         pool = max(k, crowding.POOL) if joint else k
         parts: list[Scored] = []
+        considered: list[np.ndarray] = []
         per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
@@ -441,9 +506,11 @@ class Matcher:
             if wanted is not None:
                 ok &= wanted
             view = BlockView(self.seeker_codes, open_now.codes, block, None)
-            parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset, padded))
+            parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset, padded, considered))
         found = Scored.concat(parts, len(FEATURES))
-        return self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, padded)
+        listed = self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, padded)
+        scored = np.unique(np.concatenate(considered)) if considered else np.zeros(0, dtype=np.intp)
+        return Listing(listed, frozenset(self.opening_codes.ids[scored].tolist()))
 
     def candidates(
         self,

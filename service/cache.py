@@ -14,6 +14,9 @@ class Ranked:
 
     body: bytes
     ids: tuple[str, ...]
+    # The openings a match list was chosen from (matcher.matching.Listing.considered); None: not known, so any
+    # opening leaving the open set may alter it.
+    considered: frozenset[str] | None = None
 
 
 class ListCache:
@@ -51,11 +54,11 @@ class ListCache:
     def __len__(self) -> int:
         return len(self._lists)
 
-    def carried(self, keep: Callable[[Hashable], bool]) -> ListCache:
-        """A new cache of the same size with the lists whose key ``keep`` accepts, least recent first as here."""
+    def carried(self, keep: Callable[[Hashable, Ranked], bool]) -> ListCache:
+        """A new cache of the same size with the lists ``keep`` accepts (by key and list), least recent first."""
         fresh = ListCache(self.size)
         with self._lock:
-            fresh._lists = OrderedDict((key, ranked) for key, ranked in self._lists.items() if keep(key))
+            fresh._lists = OrderedDict((key, ranked) for key, ranked in self._lists.items() if keep(key, ranked))
         return fresh
 
     def ranked(self, key: Hashable, rank: Callable[[], Ranked], *, keep: bool = True) -> tuple[Ranked, str]:

@@ -33,7 +33,7 @@ from matcher import bundle
 from matcher.crowding import Exposure
 from matcher.matching import APPLIED_EVENTS, Matcher
 from service import migrate, store
-from service.cache import ListCache
+from service.cache import ListCache, Ranked
 from service.db import one_writer
 
 log = logging.getLogger("jobmatch.service")
@@ -312,12 +312,16 @@ def unaltered(
     events: pd.DataFrame,
     removed: Sequence[str] = (),
     history_until: pd.Timestamp | None = None,
-) -> Callable[[Hashable], bool]:
-    """Whether a kept list (by its key) is still what ranking it again would give after these changes.
+) -> Callable[[Hashable, Ranked], bool]:
+    """Whether a kept list (by its key, and the list) is still what ranking it again would give after these
+    changes.
 
     What a list depends on (matcher.matching): a seeker's matches on the openings table, that seeker's row
-    and applications, and every hire (a full opening leaves the open set, which can change any shortlist;
-    a deleted seeker's hires are erased with it, which can bring one back);
+    and applications, and the hires of the openings it was chosen from (``Ranked.considered``: a hire can
+    fill an opening, which then leaves the open set; an opening the ranker did not score for the list leaving
+    it changes nothing, and fewer positions left only lower that opening's own score; the features read no
+    employer's live hires: the collaborative history is the bundle's); a deleted seeker's hires are erased
+    with it, which can bring an opening back into any list;
     an opening's candidates on the seekers table and that opening's row. Views and recommendations alter no
     list (an interview, a rejection or a decline counts as an application: APPLIED_EVENTS); the collaborative
     history is the bundle's and does not move between reloads, except for a day the bundle's history has seen
@@ -325,7 +329,7 @@ def unaltered(
     refitted on the events before the day's end (``Matcher.model_at``), which any new event before it alters.
     """
     if opening_ids:
-        return lambda key: False
+        return lambda key, ranked: False
     first_new = pd.Timestamp(events["occurred_at"].min()) if len(events) else None
 
     def refitted(day: object) -> bool:
@@ -335,15 +339,16 @@ def unaltered(
         return history_until >= end and first_new < end
 
     changed = set(seeker_ids)
-    # A deleted seeker's hires go with it, which may give an opening its positions back: like a hire.
-    hired = bool((events["event"] == "hired").any()) or bool(removed)
+    hired = frozenset(events.loc[events["event"] == "hired", "opening_id"])
     applied = set(events.loc[events["event"].isin(APPLIED_EVENTS), "seeker_id"])
 
-    def keep(key: Hashable) -> bool:
+    def keep(key: Hashable, ranked: Ranked) -> bool:
         if refitted(key[2]):
             return False
         if key[0] == "candidates":
             return not changed
-        return not hired and key[1] not in changed and key[1] not in applied
+        if removed or (hired and (ranked.considered is None or not hired.isdisjoint(ranked.considered))):
+            return False  # (a deleted seeker's hires go with it, which may give an opening its positions back)
+        return key[1] not in changed and key[1] not in applied
 
     return keep

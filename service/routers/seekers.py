@@ -242,7 +242,7 @@ def _rank_matches(
     mask = opening_filter(matcher.openings, origin=(float(seeker["lat"]), float(seeker["lon"])), **filters)
     shown = live.exposure.counts(matcher.opening_row, when, seeker_id) if spread else None
     with live.scoring:
-        found = matcher.matches(
+        listing = matcher.match_lists(
             [seeker_id],
             when,
             k=k,
@@ -251,10 +251,11 @@ def _rank_matches(
             shown=shown,
             congestion=spread,
         )
+    found = listing.matches
     body = MatchList(
         seeker_id=seeker_id,
         model_version=snapshot.version,
         as_of=when.date(),
         matches=present.match_items(found, matcher.openings, matcher.opening_row, snapshot.summaries),
     )
-    return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.opening_id for m in found))
+    return Ranked(body.model_dump_json().encode("utf-8"), tuple(m.opening_id for m in found), listing.considered)

@@ -1,0 +1,88 @@
+"""What a list was chosen from (Matcher.match_lists' ``considered``): a hire, filling an opening or not, alters
+only the lists whose ranker scored that opening; every other list ranked again is the same list. The service's
+cache keeps lists by this (service.live.unaltered)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.contract import Dataset
+from matcher.matching import Matcher
+from training.pipeline import train
+
+AS_OF = pd.Timestamp("2025-03-06")
+
+
+@pytest.fixture(scope="module")
+def narrow(planted_data: Dataset) -> Matcher:
+    """Trained on the events before the lists' day, as a service's bundle is (on a day the bundle's history has
+    seen past, every new event refits it and alters every list: service.live.unaltered drops them all). A
+    shortlist far below the open openings, so that stage one leaves most of them out of each list."""
+    trained = train(planted_data, until=AS_OF, with_baselines=False)
+    return Matcher(trained.model, planted_data.seekers, planted_data.openings, planted_data.events, shortlist=8)
+
+
+def _each(matcher: Matcher, seekers: list[str], **options: object) -> dict[str, tuple[list, frozenset[str]]]:
+    out = {}
+    for seeker_id in seekers:
+        listing = matcher.match_lists([seeker_id], AS_OF, k=5, **options)
+        out[seeker_id] = (listing.matches, listing.considered)
+    return out
+
+
+def _hired(matcher: Matcher, opening_id: str, how_many: int) -> Matcher:
+    others = list(matcher.seekers["seeker_id"])[-how_many:]
+    hires = pd.DataFrame(
+        {"seeker_id": others, "opening_id": opening_id, "event": "hired", "occurred_at": AS_OF - pd.Timedelta(hours=3)}
+    )
+    return matcher.add_events(hires)
+
+
+@pytest.mark.parametrize("fill", [True, False])
+@pytest.mark.parametrize("spread", [False, True])
+def test_a_hire_alters_only_the_lists_chosen_from_among_its_opening(narrow: Matcher, fill: bool, spread: bool) -> None:
+    seekers = list(narrow.seekers["seeker_id"])[:-6]  # the last six are hired below
+    rng = np.random.default_rng(0)
+    shown = None
+    if spread:  # the day's lists shown elsewhere: a hire changes the positions left, hence the congestion
+        shown = (rng.integers(0, 4, len(narrow.openings)).astype(float), 40)
+    before = _each(narrow, seekers, shown=shown)
+    listed = [m.opening_id for matches, _ in before.values() for m in matches]
+    opening_id = max(set(listed), key=listed.count)  # the most listed opening: many lists considered it
+    positions = int(narrow.openings.set_index("opening_id").loc[opening_id, "positions"])
+    after = _each(_hired(narrow, opening_id, positions if fill else max(positions - 1, 1)), seekers, shown=shown)
+    kept = [s for s in seekers if opening_id not in before[s][1]]
+    held = [s for s in seekers if opening_id in before[s][1]]
+    assert kept and held, "both kinds of lists are there"
+    for seeker_id in kept:
+        assert after[seeker_id][0] == before[seeker_id][0], seeker_id
+    if fill and positions > 0:
+        changed = [s for s in held if after[s][0] != before[s][0]]
+        assert changed, "a full opening leaves the lists that held it"
+        assert all(opening_id not in {m.opening_id for m in after[s][0]} for s in held)
+
+
+def test_considered_holds_the_list_and_what_the_ranker_scored(narrow: Matcher, planted_data: Dataset) -> None:
+    whole = Matcher(narrow.model, planted_data.seekers, planted_data.openings, planted_data.events)
+    for matcher, most in ((narrow, 8), (whole, len(planted_data.openings))):
+        for seeker_id in list(matcher.seekers["seeker_id"])[:10]:
+            listing = matcher.match_lists([seeker_id], AS_OF, k=5)
+            assert {m.opening_id for m in listing.matches} <= listing.considered
+            assert len(listing.considered) <= most
+            assert listing.matches == matcher.matches([seeker_id], AS_OF, k=5)
+
+
+def test_appended_events_are_the_events(narrow: Matcher) -> None:
+    """Events appended part by part (no copy of the whole frame each time) read back as one frame, in order."""
+    matcher, parts = narrow, []
+    for n in range(70):  # more parts than are kept before the newer ones are joined
+        part = pd.DataFrame(
+            {"seeker_id": [f"S00{n % 3}"], "opening_id": ["O000"], "event": ["viewed"], "occurred_at": [AS_OF]}
+        )
+        parts.append(part)
+        matcher = matcher.add_events(part)
+    expected = pd.concat([narrow.events, *parts], ignore_index=True)
+    pd.testing.assert_frame_equal(matcher.events, expected)
+    assert len(narrow.events) == len(expected) - 70, "the Matcher it came from is unchanged"
