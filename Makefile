@@ -41,6 +41,7 @@ browser-deps:
 test: $(VENV)/.installed-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test

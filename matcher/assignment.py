@@ -111,8 +111,8 @@ def unplaced_reasons(score: np.ndarray, placed_seekers: np.ndarray) -> dict[int,
     """Why each seeker row without a placement was left out, in Korean."""
     placed = np.zeros(score.shape[0], dtype=bool)
     placed[placed_seekers] = True
-    usable = _usable(np.asarray(score, dtype=float)).any(axis=1)
-    finite = np.isfinite(np.asarray(score, dtype=float)).any(axis=1)
+    usable = np.asarray(_usable(np.asarray(score, dtype=float)).any(axis=1))
+    finite = np.asarray(np.isfinite(np.asarray(score, dtype=float)).any(axis=1))
     out = {}
     for row in np.flatnonzero(~placed):
         if not finite[row]:

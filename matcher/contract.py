@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -342,8 +343,8 @@ def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
     if col.kind in ("list", "enum_list"):
         items = text.map(lambda s: tuple(x.strip() for x in s.split(LIST_SEP) if x.strip()))
         if col.kind == "enum_list":
-            allowed = set(col.choices)
-            bad_items = items.map(lambda xs: [x for x in xs if x not in allowed])
+            choices = set(col.choices)
+            bad_items = items.map(lambda xs: [x for x in xs if x not in choices])
             has_bad = (bad_items.map(len) > 0).to_numpy()
             names = ", ".join(col.choices)
             check.flag(
@@ -654,7 +655,7 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _cell(col: Column, value: object) -> str:
+def _cell(col: Column, value: Any) -> str:
     """One value as :func:`format_cells` renders it, for plain Python values only (else :class:`_NotPlain`)."""
     if col.kind in ("list", "enum_list"):
         if isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value):
@@ -766,7 +767,7 @@ def _parse_cell(col: Column, cell: str) -> tuple[object, list[tuple[str, str]]]:
 
 def _parse_few(
     kind: str, columns: tuple[Column, ...], records: list[dict[str, object]]
-) -> tuple[list[dict[str, object]], _Checker] | None:
+) -> tuple[list[dict[str, Any]], _Checker] | None:
     """:func:`parse_records` cell by cell: the typed rows (finished) and their problems; None when a value is not
     plain (the pandas path then takes the records)."""
     try:
@@ -775,7 +776,7 @@ def _parse_few(
         return None
     n = len(records)
     check = _Checker(_Raw(kind, [c.name for c in columns], pd.DataFrame(), np.arange(1, n + 1, dtype=np.int64), []))
-    rows: list[dict[str, object]] = [{} for _ in range(n)]
+    rows: list[dict[str, Any]] = [{} for _ in range(n)]
     for col in columns:
         parsed = [_parse_cell(col, row[col.name]) for row in cells]
         for step in _STEPS:
@@ -788,15 +789,15 @@ def _parse_few(
     for col in columns:  # as _check_text: registration numbers, then control characters, per column
         if col.kind in ("text", "list"):
             for test, reason in ((has_rrn, RRN_REASON), (has_control, CONTROL_REASON)):
-                for i, row in enumerate(cells):
-                    if test(row[col.name]):
+                for i, cell_row in enumerate(cells):
+                    if test(cell_row[col.name]):
                         check.flag(np.array([i]), col.name, reason)
     if kind in ("seekers", "openings"):
         _finish_few(kind, rows, check)
     return rows, check
 
 
-def _finish_few(kind: str, rows: list[dict[str, object]], check: _Checker) -> None:
+def _finish_few(kind: str, rows: list[dict[str, Any]], check: _Checker) -> None:
     """:func:`_finish_seekers` and :func:`_finish_openings` on typed rows: the same checks in the same order."""
     key = "seeker_id" if kind == "seekers" else "opening_id"
     seen: set[object] = set()
@@ -845,11 +846,11 @@ def _finish_few(kind: str, rows: list[dict[str, object]], check: _Checker) -> No
         row[wage[0]] = float(value)
 
 
-def _float(value: object) -> float:
+def _float(value: Any) -> float:
     return math.nan if value is None or value is pd.NA else float(value)
 
 
-def _frame_of(kind: str, columns: tuple[Column, ...], rows: list[dict[str, object]]) -> pd.DataFrame:
+def _frame_of(kind: str, columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Typed rows as the table the pandas path gives before bad rows are dropped (same columns, same dtypes)."""
     typed: dict[str, pd.Series] = {}
     for col in columns:

@@ -76,7 +76,8 @@ class EmployerAges:
 
     def label(self, birth_year: int) -> str:
         """The band as shown: "40대", or the part of it the window leaves, "60대 (65~69세)"."""
-        band, born_from, born_to = (int(v[0]) if np.isfinite(v[0]) else v[0] for v in self._parts([birth_year]))
+        parts = self._parts(np.array([birth_year]))
+        band, born_from, born_to = (int(v[0]) if np.isfinite(v[0]) else v[0] for v in parts)
         if born_to - born_from + 1 >= BAND_YEARS:
             return f"{band}대"
         return f"{band}대 ({self.year - born_to}~{self.year - born_from}세)"

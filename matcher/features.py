@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ EARTH_RADIUS_KM = 6371.0088
 FEW_ROWS = 4  # a side of a pair block with this few distinct rows is made dense (see rowwise_dot)
 LATENT_ROWS = 20_000  # rows the low-rank text projection is fitted on (a seeded sample of larger tables)
 SPARSE_PAIRS = 0.02  # below this share of all row combinations, pairs are multiplied one by one
+T = TypeVar("T")
 
 CONTENT_FEATURES: tuple[str, ...] = (
     "text_profile_cos",
@@ -82,7 +84,7 @@ class Encoded:
     def concat(parts: list[Encoded]) -> Encoded:
         """Rows of several encodings of the same side and vocabulary, one after the other."""
         first = parts[0]._parts()
-        joined = {}
+        joined: dict[str, Any] = {}
         for name, value in first.items():
             values = [p._parts()[name] for p in parts]
             if value is None:
@@ -95,10 +97,10 @@ class Encoded:
                 joined[name] = np.concatenate(values)
         return Encoded(**joined)
 
-    def _parts(self) -> dict[str, object]:
+    def _parts(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "cache"}
 
-    def memo(self, key: object, compute: Callable[[], object]) -> object:
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
         """``compute()`` once per encoding and ``key``, remembered in :attr:`cache` (a ``None`` result too)."""
         if key not in self.cache:
             self.cache[key] = compute()
@@ -172,7 +174,7 @@ def _pick(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return values if rows is None else values[rows]
 
 
-def _take(value: object, rows: np.ndarray) -> object:
+def _take(value: Any, rows: np.ndarray) -> Any:
     if value is None:
         return None
     if isinstance(value, dict):
@@ -346,11 +348,11 @@ class Featurizer:
         read = self._fit(seekers, openings)
         return self.encode_seekers(seekers, read["seeker"]), self.encode_openings(openings, read["opening"])
 
-    def _fit(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> dict[str, dict[str, object]]:
+    def _fit(self, seekers: pd.DataFrame, openings: pd.DataFrame) -> dict[str, dict[str, Any]]:
         """Fit, returning what was read of each side's rows on the way (TF-IDF matrices, skill lists)."""
         s_docs, o_docs = self._seeker_docs(seekers), self._opening_docs(openings)
         self.vectorizers_ = {}
-        read: dict[str, dict[str, object]] = {"seeker": {}, "opening": {}}
+        read: dict[str, dict[str, Any]] = {"seeker": {}, "opening": {}}
         for name in ("profile", "occupation", "free"):
             vectorizer = text.make_vectorizer(self.analyzer)
             docs = s_docs[name] + o_docs[name]
@@ -420,14 +422,14 @@ class Featurizer:
             lookup = {**lookup, **occupation.ksco_codes(missing)}
         return [[c for c in (lookup.get(x) for x in xs) if c] for xs in lists]
 
-    def _read(self, docs: dict[str, list[str]], skills: Callable[[], dict[str, object]]) -> dict[str, object]:
+    def _read(self, docs: dict[str, list[str]], skills: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """A side's text fields as TF-IDF rows, and its skill lists."""
         return {**{name: self._tfidf(name, field) for name, field in docs.items()}, **skills()}
 
     def _tfidf(self, field: str, docs: list[str]) -> sp.csr_matrix:
         return _tidy(self.vectorizers_[field].transform(docs))
 
-    def encode_seekers(self, seekers: pd.DataFrame, read: dict[str, object] | None = None) -> Encoded:
+    def encode_seekers(self, seekers: pd.DataFrame, read: dict[str, Any] | None = None) -> Encoded:
         """Encode a seeker table (any rows, fitted vocabulary); ``read``: its text already read by fitting."""
         read = read or self._read(
             self._seeker_docs(seekers),
@@ -469,7 +471,7 @@ class Featurizer:
             },
         )
 
-    def encode_openings(self, openings: pd.DataFrame, read: dict[str, object] | None = None) -> Encoded:
+    def encode_openings(self, openings: pd.DataFrame, read: dict[str, Any] | None = None) -> Encoded:
         """Encode an opening table (any rows, fitted vocabulary); ``read``: its text already read by fitting."""
         read = read or self._read(
             self._opening_docs(openings),
@@ -644,13 +646,13 @@ class BlockView:
         return np.asarray((left @ right).toarray(), dtype=np.float32)
 
 
-def _content_columns(view: PairView | BlockView, as_of_year: np.ndarray | float) -> dict[str, Callable[[], object]]:
+def _content_columns(view: PairView | BlockView, as_of_year: np.ndarray | float) -> dict[str, Callable[[], Any]]:
     """Each content feature as a function of a view, so pairs and blocks share one definition."""
     seekers, openings = view.seekers, view.openings
     sn, on = seekers.numbers, openings.numbers
-    cache: dict[str, object] = {}
+    cache: dict[str, Any] = {}
 
-    def once(name: str, fn: Callable[[], object]) -> object:
+    def once(name: str, fn: Callable[[], Any]) -> Any:
         if name not in cache:
             cache[name] = fn()
         return cache[name]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -230,17 +231,17 @@ class _Counter:
         known = keys >= 0
         self.packed = np.sort(_pack(keys[known], np.asarray(times)[known]))
 
-    def _positions(self, keys: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _positions(self, keys: np.ndarray, times: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         keys = np.asarray(keys, dtype=np.int64)
         first = np.searchsorted(self.packed, _pack(np.maximum(keys, 0), np.zeros(len(keys))), side="left")
         at = np.searchsorted(self.packed, _pack(np.maximum(keys, 0), times), side="left")
         return first, at
 
-    def before(self, keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+    def before(self, keys: np.ndarray, times: np.ndarray | float) -> np.ndarray:
         first, at = self._positions(keys, times)
         return np.where(np.asarray(keys) >= 0, at - first, 0)
 
-    def last_before(self, keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+    def last_before(self, keys: np.ndarray, times: np.ndarray | float) -> np.ndarray:
         """Time of each key's last event strictly before ``times`` (NaN if none)."""
         first, at = self._positions(keys, times)
         found = (np.asarray(keys) >= 0) & (at > first)
@@ -251,7 +252,7 @@ class _Counter:
 TIME_MASK = np.int64(2**32 - 1)
 
 
-def _pack(keys: np.ndarray, times: np.ndarray) -> np.ndarray:
+def _pack(keys: np.ndarray, times: np.ndarray | float) -> np.ndarray:
     seconds = np.clip(np.asarray(times, dtype=np.float64), 0, 2**32 - 1).astype(np.int64)
     return (np.asarray(keys, dtype=np.int64) << 32) | seconds
 
@@ -425,10 +426,11 @@ class History:
 
         return openings.memo((self.token_, "employer_profiles"), compute)
 
-    def _columns(self, view: PairView | BlockView, at: np.ndarray | int) -> dict[str, Callable[[], object]]:
+    def _columns(self, view: PairView | BlockView, at: Any) -> dict[str, Callable[[], Any]]:
         """Each history feature as a function of a view (pairs or blocks), so both share one definition.
 
-        ``at`` is seconds since the epoch: one per pair for a :class:`PairView`, one number for a block.
+        ``at`` is seconds since the epoch: one per pair for a :class:`PairView` (an array), one number for a
+        block (so typed Any: the view it goes with decides).
         """
         seekers, openings = view.seekers, view.openings
         raw_seeker = self._encoded_rows(seekers, self.seeker_index_, "seeker")
@@ -477,7 +479,7 @@ class History:
             deadline = view.opening(numbers["deadline_s"])
             return np.where(np.isnan(deadline), np.nan, (deadline - at) / 86400.0)
 
-        columns: dict[str, Callable[[], object]] = {
+        columns: dict[str, Callable[[], Any]] = {
             "cf_opening": lambda: cf(self.opening_space_, opening_rows),
             "cf_employer": lambda: cf(self.employer_space_, employer_rows),
             "cf_occupation": lambda: cf(self.occupation_space_, numbers["occupation_key"]),

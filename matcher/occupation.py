@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -21,7 +22,7 @@ MIN_SIMILARITY = 0.55
 
 
 @cache
-def _index() -> tuple[TfidfVectorizer, object, np.ndarray]:
+def _index() -> tuple[TfidfVectorizer, sp.csr_matrix, np.ndarray]:
     table = ksco_occupations()
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3))
     matrix = normalize(vectorizer.fit_transform(table.index))

@@ -221,9 +221,9 @@ class PairModel:
     ) -> np.ndarray:
         """Pair features (FEATURES order) for pairs (s[i], o[i]) at times ``at``."""
         check_is_fitted(self, "history_")
-        at = pd.to_datetime(pd.Series(np.asarray(at)))
-        content = content_pair_features(seekers, openings, s, o, at.dt.year.to_numpy(dtype=float))
-        history = self.history_.pair_features(seekers, openings, opening_table, s, o, at.to_numpy())
+        times = pd.to_datetime(pd.Series(np.asarray(at)))
+        content = content_pair_features(seekers, openings, s, o, times.dt.year.to_numpy(dtype=float))
+        history = self.history_.pair_features(seekers, openings, opening_table, s, o, times.to_numpy())
         return np.hstack([content, history])
 
     def fit_ranker(self, side: str, x: np.ndarray, grades: np.ndarray, queries: np.ndarray) -> PairModel:

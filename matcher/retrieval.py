@@ -138,4 +138,5 @@ def shortlist(scores: np.ndarray, allowed: np.ndarray, n: int) -> tuple[np.ndarr
         keep = np.zeros_like(allowed)
         np.put_along_axis(keep, cut, True, axis=1)
         allowed = allowed & keep
-    return np.nonzero(allowed)
+    rows, columns = np.nonzero(allowed)
+    return rows, columns
