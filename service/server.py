@@ -62,6 +62,10 @@ def options(
         # The C HTTP parser and event loop (dependencies of the service); uvicorn's fallbacks are pure Python.
         "http": "httptools",
         "loop": "uvloop" if sys.platform != "win32" else "asyncio",
+        # Several workers: uvicorn's supervisor restarts a worker that does not answer its ping within this many
+        # seconds, starting from its spawn, when the child still re-imports the `jobmatch` script. Under load (10 on
+        # 2 cores) that took over uvicorn's default 5 s: a worker was killed and respawned before it ever served.
+        "timeout_worker_healthcheck": 30,
     }
 
 
