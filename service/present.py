@@ -32,6 +32,9 @@ SUMMARY_COLUMNS = ["title", "employer_name", "dong", "wage_type", "wage_amount",
                    "program", "deadline"]  # fmt: skip
 
 
+COLUMNS = ("columns",)  # where a memo of match_items keeps its table's summary columns (never an opening id)
+
+
 def opening_summary(row: dict) -> OpeningSummary:
     deadline = _value(row["deadline"])
     hourly = _value(row["wage_hourly"])
@@ -49,16 +52,20 @@ def opening_summary(row: dict) -> OpeningSummary:
 
 
 def match_items(
-    found: list[Match], openings: pd.DataFrame, row_of: pd.Index, memo: dict[str, OpeningSummary] | None = None
+    found: list[Match], openings: pd.DataFrame, row_of: pd.Index, memo: dict | None = None
 ) -> list[MatchItem]:
     """The matches with their openings' summaries. ``memo`` keeps summaries already made from this very
-    ``openings`` table (a snapshot's): taking a few rows out of the whole table cost more than ranking's tail."""
+    ``openings`` table (a snapshot's), and the table's summary columns (under :data:`COLUMNS`)."""
     memo = {} if memo is None else memo
     missing = list(dict.fromkeys(m.opening_id for m in found if m.opening_id not in memo))
     if missing:
-        records = openings.iloc[row_of.get_indexer(missing)][SUMMARY_COLUMNS].to_dict("records")
-        for opening_id, record in zip(missing, records, strict=True):
-            memo[opening_id] = opening_summary(record)
+        # The summary columns as Python values, once per table: a few rows taken from them cost microseconds,
+        # where taking them out of the DataFrame (iloc, columns, to_dict) cost about a millisecond a list.
+        columns = memo.get(COLUMNS)
+        if columns is None:
+            columns = memo[COLUMNS] = [openings[name].astype(object).to_numpy() for name in SUMMARY_COLUMNS]
+        for opening_id, row in zip(missing, row_of.get_indexer(missing), strict=True):
+            memo[opening_id] = opening_summary({name: c[row] for name, c in zip(SUMMARY_COLUMNS, columns, strict=True)})
     return [
         MatchItem(
             rank=m.rank, opening_id=m.opening_id, score=m.score, reasons=list(m.reasons), opening=memo[m.opening_id]
