@@ -54,9 +54,15 @@ def congestion(exposure: np.ndarray, positions_left: np.ndarray) -> np.ndarray:
     """Log factor (≤ 0) on the score of showing each opening in one more list of a day in which
     ``exposure`` other lists already hold it: the per-position cost of the module docstring."""
     exposure = np.asarray(exposure, dtype=float)
-    at, cost = _position_steps(positions_left)
-    reached = exposure[:, None] >= at
-    return -np.where(reached.any(axis=1), cost[np.arange(len(at)), reached.sum(axis=1) - 1], 0.0)
+    out = np.zeros(len(exposure))
+    # Positions count as at least one, so no cost starts below STEPS[0] lists: most openings of a day are in
+    # fewer, and only the others are looked at (a cold list's day holds 10,000 openings).
+    some = np.flatnonzero(exposure >= STEPS[0])
+    if len(some):
+        at, cost = _position_steps(np.broadcast_to(positions_left, exposure.shape)[some])
+        reached = exposure[some, None] >= at
+        out[some] = -np.where(reached.any(axis=1), cost[np.arange(len(at)), reached.sum(axis=1) - 1], 0.0)
+    return out
 
 
 def full(exposure: np.ndarray, n_lists: float) -> np.ndarray:

@@ -135,3 +135,19 @@ def test_joint_lists_keep_misses_to_the_head_and_spread_a_favourite() -> None:
     assert np.all(np.bincount(query[listed & miss], minlength=n) <= 1)
     assert np.all(np.bincount(query[listed], minlength=n) >= 1), "every list gets its first entry"
     assert cost[item == 0].min() < 0, "the favourite pays for its crowd"
+
+
+def test_congestion_looks_only_at_openings_a_step_can_reach() -> None:
+    """The cost as the staircase defines it for every opening (per-position steps at STEPS), against the
+    function that skips the openings held by fewer lists than the first step."""
+    from matcher.crowding import APPLY_RATE, STEPS
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(0, 200))
+        exposure = rng.integers(0, 3000, n) * (rng.random(n) < 0.4)
+        left = rng.integers(-1, 12, n).astype(float)
+        per_position = np.maximum(left, 1.0)
+        reached = (exposure[:, None] >= np.ceil(per_position[:, None] * STEPS[None, :])).sum(axis=1)
+        expected = -np.where(reached > 0, np.log1p(APPLY_RATE * STEPS[np.maximum(reached - 1, 0)]), 0.0)
+        np.testing.assert_array_equal(congestion(exposure, left), expected)
