@@ -29,7 +29,9 @@ connections for ``--duration`` seconds:
   ``PUT /seekers/{id}/consent``, 5 % ``POST /search``; p50, p99, req/s and the
   count of every status answered;
 
-Each row ends with the machine's 1-minute load average as the run ended (other work on the machine shows there).
+Each row ends with the service's CPU time per answered request (all its processes, user + system: what one
+request costs the machine, whatever else runs on it) and the machine's 1-minute load average as the run ended
+(other work on the machine shows there).
 
 - ``writes``: the warm run while one more client records events at
   ``--write-rate`` a second (70 % views, 30 % applications by the same 500
@@ -204,12 +206,33 @@ def build_world(generated: Path, folder: Path) -> tuple[pd.Timestamp, list[str]]
     return as_of, youth
 
 
-def wrk(url: str, duration: int, connections: int, script: Path | None, token: str) -> dict[str, float]:
+def group_cpu(group: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group (the service and its
+    workers: ``serve`` starts it in a session of its own)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime are fields 14 and 15 of the line
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def wrk(
+    url: str, duration: int, connections: int, script: Path | None, token: str, group: int | None = None
+) -> dict[str, float]:
+    """One wrk run; with ``group`` (the service's process group), also the service's CPU per request."""
     command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     command += ["-H", f"Authorization: Bearer {token}"]
     if script is not None:
         command += ["-s", str(script)]
+    cpu = group_cpu(group) if group else 0.0
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = group_cpu(group) - cpu if group else float("nan")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
 
     def latency(pct: str) -> float:
         value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
@@ -226,12 +249,14 @@ def wrk(url: str, duration: int, connections: int, script: Path | None, token: s
         "non_2xx": int(errors.group(1)) if errors else 0,
         "hit_ratio": hits / (hits + misses) if hits + misses else None,
         "statuses": statuses.group(1) if statuses else "",
+        "cpu_ms": cpu * 1000 / max(requests, 1),
     }
 
 
 def row(workers: int, connections: int, label: str, cache: str, r: dict) -> str:
     hit = f"{r['hit_ratio']:>6.1%}" if r.get("hit_ratio") is not None else f"{'-':>6}"
-    figures = f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f} {r['non_2xx']:>8} {hit}"
+    cpu = r.get("cpu_ms", float("nan"))
+    figures = f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f} {r['non_2xx']:>8} {hit} {cpu:>7.1f}"
     load = f"{os.getloadavg()[0]:>5.2f}"  # the machine's 1-minute load average as the run ends
     return f"{workers:>7} {connections:>5} {label:<34} {cache:<5} {figures} {load}"
 
@@ -320,7 +345,7 @@ def main() -> None:
         print(f"{len(data.openings):,} openings open on {as_of.date()}; wrk with {args.connections} connections, "
               f"{args.duration} s each, on {os.cpu_count()} cores; database {url.split(':')[0]}")  # fmt: skip
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        header = f"{'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8} {'hits':>6} {'load':>5}"
+        header = f"{'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'non-2xx':>8} {'hits':>6} {'cpu ms':>7} {'load':>5}"
         print(f"{'workers':>7} {'conns':>5} {'endpoint':<34} {'cache':<5} {header}")
         matches = "GET /seekers/{id}/matches?k=10"
         opening_ids = data.openings["opening_id"]
@@ -338,20 +363,21 @@ def main() -> None:
                         warm_up(base, script, token, workers)
                     for n in connections:
                         if cache == "mixed":
-                            r = wrk(base, args.duration, n, mixed_script, token)
+                            r = wrk(base, args.duration, n, mixed_script, token, process.pid)
                             print(row(workers, n, "mixed 60/10/10/10/5/5 %", cache, r))
                             print(f"{'':>13} (statuses: {r['statuses']})", flush=True)
                             continue
                         if cache != "writes":
-                            print(row(workers, n, matches, cache, wrk(base, args.duration, n, script, token)))
+                            r = wrk(base, args.duration, n, script, token, process.pid)
+                            print(row(workers, n, matches, cache, r))
                             continue
                         with Writer(base, token, ids.tolist(), opening_ids, as_of, args.write_rate) as w:
-                            r = wrk(base, args.duration, n, script, token)
+                            r = wrk(base, args.duration, n, script, token, process.pid)
                         print(row(workers, n, matches, cache, r))
                         print(f"{'':>13} {w.summary()}", flush=True)
                     if cache == "warm":
                         for n in connections:
-                            r = wrk(f"{base}/health", args.duration, n, None, token)
+                            r = wrk(f"{base}/health", args.duration, n, None, token, process.pid)
                             print(row(workers, n, "GET /health (reference)", "-", r), flush=True)
                         assignments(base, token, youth, data.openings["opening_id"].head(200).tolist(), workers)
                 finally:
