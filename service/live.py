@@ -90,6 +90,7 @@ class Live:
         self._lock = threading.RLock()
         self._retry = False
         self._tried = 0.0  # when loading was last tried again (peek)
+        self._tried_revision: int | None = None  # the change log's newest revision at that try, when read
         # Each seeker's match list of the day (congestion): this process's, or a store every instance shares.
         self.exposure = exposure if exposure is not None else Exposure()
         self.revoked = revoked  # told the tokens another process revoked (the token cache forgets them)
@@ -268,12 +269,19 @@ class Live:
     def loaded_version(self) -> str | None:
         return self._snapshot.version if self._snapshot else None
 
-    def peek(self) -> Snapshot:
-        """The snapshot as it is, without checking the database (for model metadata)."""
-        if self._snapshot is None and self._retry and time.monotonic() - self._tried > RETRY_SECONDS:
-            with self._lock:
+    def peek(self, revision: int | None = None) -> Snapshot:
+        """The snapshot as it is, without checking the database (for model metadata).
+
+        Before one is loaded, loading is tried again at most every :data:`RETRY_SECONDS`, and at once when the
+        caller read a newer ``revision`` of the change log than the last try saw (an import just committed):
+        a request right after an import is answered, not refused for a second.
+        """
+        moved = revision is not None and revision != self._tried_revision
+        if self._snapshot is None and self._retry and (moved or time.monotonic() - self._tried > RETRY_SECONDS):
+            with self._lock:  # a load under way elsewhere (the watcher) is waited for, not refused
                 if self._snapshot is None:
                     self._tried = time.monotonic()
+                    self._tried_revision = revision if revision is not None else self._tried_revision
                     try:
                         self._load()  # a database error propagates: still away (answered 503)
                         self._retry = False
@@ -291,11 +299,11 @@ class Live:
         A request that already holds a connection passes it, so that it never waits
         for a second one from the pool (many such waits at once would deadlock the pool).
         """
-        snapshot = self.peek()
         if conn is None:
             with self.engine.connect() as own:
                 return self.current(own)
         revision = store.latest_revision(conn)
+        snapshot = self.peek(revision)
         if revision == snapshot.revision:
             return snapshot
         with self._lock:

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher import bundle
+from service import auth
 from service.app import create_app
 from service.config import Settings
 from tests.api.conftest import AS_OF, POSTGRES_URL, SECRET, bearer
@@ -150,3 +151,29 @@ def test_database_away_answers_503_and_recovers_without_restart(settings: Settin
         assert client.get("/seekers/S000/matches", params={"as_of": AS_OF}).status_code == 200
         assert client.get("/health").json()["database"] is True
     proxy.cut()
+
+
+def test_the_first_request_after_an_import_into_an_empty_database_is_answered(
+    database_url: str, model_dir: Path, planted_session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service started on an empty database tries to load again when the change log has moved since its last
+    try (an import), not only after RETRY_SECONDS: before, a request within that time of a failed try (e.g. the
+    watcher's, just before the import committed) was refused with 503 although the rows were there."""
+    from service import live
+    from service.db import make_engine
+    from service.migrate import upgrade
+    from service.store import import_dataset
+    from tests.api.conftest import settings_for
+
+    monkeypatch.setattr(live, "RETRY_SECONDS", 3600.0)  # no try is ever due by time alone in this test
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with TestClient(create_app(settings_for(database_url, model_dir))) as client:
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            token = auth.issue(conn, "counselor")[1]
+        empty = client.get("/seekers/S000/matches", headers=bearer(token), params={"as_of": AS_OF})
+        assert empty.status_code in (404, 503)  # nothing imported yet
+        import_dataset(engine, planted_session)
+        engine.dispose()
+        assert client.get("/seekers/S000/matches", headers=bearer(token), params={"as_of": AS_OF}).status_code == 200
