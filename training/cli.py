@@ -320,6 +320,7 @@ def cmd_access_log(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, sock: socket.socket | None = None) -> int:
+    from service.config import get_settings
     from service.server import listening_socket, run
 
     sock = sock or listening_socket(args.host, args.port)  # a taken port is said before anything else
@@ -327,6 +328,9 @@ def cmd_serve(args: argparse.Namespace, sock: socket.socket | None = None) -> in
         os.environ["JOBMATCH_DATABASE_URL"] = args.database_url
     if args.model_dir:
         os.environ["JOBMATCH_MODEL_DIR"] = args.model_dir
+    # The app reads the environment just set: settings read earlier in this process (the demo's, for its key)
+    # were kept by get_settings, and the app got those (the demo served var/jobmatch.db, and no model).
+    get_settings.cache_clear()
     run(args.host, args.port, args.workers, sock)
     return 0
 

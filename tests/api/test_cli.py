@@ -180,3 +180,29 @@ def test_every_command_that_uses_the_secret_key_refuses_the_default_outside_deve
     assert main(commands[2]) == 0
     production("some-other-long-secret-key")
     assert main(commands[2]) == 2 and "signature does not match" in capsys.readouterr().err
+
+
+def test_serve_hands_the_app_the_database_and_models_it_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Before: settings read earlier in the process stayed cached, and the app got those. The demo reads them for
+    its key before pointing the environment at its own database and bundle: `make demo` served an empty
+    var/jobmatch.db and no model ("no trained bundle in models")."""
+    from service import server
+    from service.config import get_settings
+
+    url, models = f"sqlite:///{tmp_path / 'named.db'}", tmp_path / "named-models"
+    monkeypatch.setenv("JOBMATCH_DATABASE_URL", "sqlite:///elsewhere.db")  # restored after the test
+    monkeypatch.setenv("JOBMATCH_MODEL_DIR", "elsewhere")
+    get_settings.cache_clear()
+    get_settings()  # read before, as the demo does
+    seen = {}
+
+    def run(host, port, workers, sock=None):
+        seen["settings"] = get_settings()  # what create_app() reads in the server
+        sock.close()
+
+    monkeypatch.setattr(server, "run", run)
+    try:
+        assert main(["serve", "--port", "0", "--database-url", url, "--model-dir", str(models)]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert seen["settings"].database_url == url and Path(seen["settings"].model_dir) == models
