@@ -48,11 +48,34 @@ def _add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rejects-dir", default=None, help="where rejected-*.csv go (default: the data folder)")
 
 
+SAMPLE_SIZES = {  # seekers, openings (and applications) of each shape when not given
+    "year": (2000, 600, None),
+    "one-date": (2000, 600, None),
+    "real": (8_500, 6_700, 58_000),
+}
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
+    from training import snapshot
     from training.sample import generate
 
-    summary = generate(args.out, n_seekers=args.seekers, n_openings=args.openings, seed=args.seed)
+    seekers, openings, applications = SAMPLE_SIZES[args.shape]
+    seekers, openings = args.seekers or seekers, args.openings or openings
+    if args.shape == "real":
+        if args.applications is not None and args.applications < 1:
+            raise ValueError("--applications must be at least 1")
+        out = snapshot.generate(args.out, seekers, openings, args.applications or applications, seed=args.seed)
+        data = load_folder(out)
+        counts = f"seekers.csv {len(data.seekers):,}, openings.csv {len(data.openings):,}"
+        print(f"{out}: {counts}, events.csv {len(data.events):,} applications, all on {snapshot.SNAPSHOT_DAY.date()}")
+        return 0
+    if args.applications is not None:
+        raise ValueError("--applications is for --shape real (the sample year's behaviour sets its own)")
+    summary = generate(args.out, n_seekers=seekers, n_openings=openings, seed=args.seed)
     print(summary)
+    if args.shape == "one-date":
+        day = snapshot.snapshot_of(args.out, args.out).joinpath("events.csv")
+        print(f"every event moved to the last event's day (a snapshot export): {day}")
     return 0
 
 
@@ -116,6 +139,8 @@ def _metrics_table(report: dict) -> str:
             line = f"  stage one kept {stage_one['truth']:.1%} of the truth for the ranker"
             if "ease_top_truth" in stage_one:
                 line += f" ({stage_one['ease_top_truth']:.1%} of what EASE put in its top 10)"
+            if "ease_first" in stage_one:
+                line += f"; it kept EASE's first candidate for {stage_one['ease_first']:.1%} of the queries"
             lines.append(line)
         if "day" in side_report:
             ndcg = {"all": side_report["systems"]["jobmatch"]["ndcg@10"], **groups}
@@ -228,6 +253,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
     as_of = pd.Timestamp(args.as_of) if args.as_of else pd.Timestamp.now().normalize()
     _warn_if_trained_past(loaded.model, as_of)
+    if not matcher.open_mask(as_of).any():
+        _say(
+            f"warning: no opening is open on {as_of.date()} with a position left (posted_at..deadline, hires): "
+            "every list is empty; give --as-of a day inside the openings' dates"
+        )
     if args.seekers:
         ids = _ids(args.seekers) or list(data.seekers["seeker_id"])
         found = matcher.matches(ids, as_of, k=args.k)
@@ -443,10 +473,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jobmatch", description="Job matching for the Seongdong-gu job center.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("sample", help="write a sample year of a Seongdong job center")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seekers", type=int, default=2000)
-    p.add_argument("--openings", type=int, default=600)
+    p = sub.add_parser(
+        "sample",
+        help="write a sample world: a year of a Seongdong job center, its snapshot copy, or a real-shaped export",
+        description="Write a sample world as a contract folder (seekers.csv, openings.csv, events.csv).",
+    )
+    p.add_argument("--out", required=True, help="folder to write (created if missing)")
+    p.add_argument(
+        "--shape",
+        choices=list(SAMPLE_SIZES),
+        default="year",
+        help="year: a dated year of the district (default); one-date: the same year with every event on its "
+        "last day, as snapshot exports are (training falls back to leave-one-out); real: the shape of a real "
+        "application export (8,500 seekers, 6,700 openings, 58,000 applications by default, opaque skill and "
+        "occupation codes, one dong, one date)",
+    )
+    p.add_argument("--seekers", type=int, default=None, help="default 2,000 (year, one-date) or 8,500 (real)")
+    p.add_argument("--openings", type=int, default=None, help="default 600 (year, one-date) or 6,700 (real)")
+    p.add_argument("--applications", type=int, default=None, help="real shape only: about this many (default 58,000)")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_sample)
 

@@ -399,7 +399,9 @@ def evaluate_held_out(
         "n_shortlist": n_shortlist,
     }
     report = _report(model, tables, held.known, queries, masks, codes, **settings)
-    report["seeker"]["day"] = day_figures(model, seekers, openings, held.known, held.moment, k, seed, progress)
+    # The dates cannot say what was open when (as for the candidates above): no deadline has passed.
+    always_open = openings.assign(deadline=pd.NaT)
+    report["seeker"]["day"] = day_figures(model, seekers, always_open, held.known, held.moment, k, seed, progress)
     return report
 
 
@@ -480,8 +482,10 @@ def _report(
 def stage_one_recall(
     queries: EvalQueries, shortlisted: list[tuple[np.ndarray, np.ndarray, np.ndarray]], ease_top: np.ndarray | None
 ) -> dict[str, float]:
-    """Share of the (reachable) truth that stage one handed to the ranker; and of the truth EASE put in its
-    top k, the share stage one kept (stage one must not drop what the collaborative model ranks first)."""
+    """Share of the (reachable) truth that stage one handed to the ranker (``truth``); of the truth EASE put
+    in its top k, the share stage one kept (``ease_top_truth``); and of EASE's first candidate of each
+    query, the share stage one kept (``ease_first``): stage one must not drop what the collaborative model
+    ranks first."""
     kept: set[tuple[int, int]] = set()
     for rows, items, _ in shortlisted:
         kept.update(zip(rows.tolist(), items.tolist(), strict=True))
@@ -495,6 +499,8 @@ def stage_one_recall(
             if item in set(top.tolist())
         ]
         out["ease_top_truth"] = float(np.mean([pair in kept for pair in ease])) if ease else float("nan")
+        first = [(int(row), int(top[0])) for row, top in zip(queries.rows, ease_top, strict=True) if top[0] >= 0]
+        out["ease_first"] = float(np.mean([pair in kept for pair in first])) if first else float("nan")
     return out
 
 
