@@ -66,7 +66,7 @@ class SampleDay:
 @pytest.fixture(scope="session")
 def default_sample(tmp_path_factory: pytest.TempPathFactory) -> SampleDay:
     """``jobmatch sample`` with its defaults (seed 7, 2,000 seekers, 600 openings), trained as the demo trains."""
-    from training.cli import demo_day
+    from jobmatch_cli.demo import demo_day
     from training.sample import generate
 
     folder = tmp_path_factory.mktemp("default-sample")

@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jobmatch_cli.demo import _demo_bundle_fits
+from jobmatch_cli.main import main
 from matcher import bundle
 from matcher.contract import Dataset, write_table
 from matcher.matching import Match, Matcher
-from training.cli import _demo_bundle_fits, main
 
 DAY = pd.Timestamp("2025-02-20")
 MOMENT = DAY + pd.Timedelta(days=1)  # a list for a day knows that whole day's events

@@ -19,7 +19,7 @@ from matcher.extras import MissingExtra, require
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-FIRST_PARTY = {"matcher", "training", "service", "tests", "benchmarks"}
+FIRST_PARTY = {"matcher", "training", "service", "jobmatch_cli", "tests", "benchmarks"}
 
 
 def _requirements(group: str | None) -> list[Requirement]:
@@ -55,7 +55,8 @@ def _imported_distributions(folder: str) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize(
     ("folder", "groups"),
-    [("matcher", [None]), ("training", [None]), ("service", [None]), ("tests", [None, "test"]),
+    [("matcher", [None]), ("training", [None]), ("service", [None]), ("jobmatch_cli", [None]),
+     ("tests", [None, "test"]),
      ("benchmarks", [None, "test"])],
 )  # fmt: skip
 def test_every_imported_package_is_declared(folder: str, groups: list[str | None]) -> None:
@@ -125,7 +126,7 @@ def test_kiwi_analyzer_without_kiwipiepy_says_which_extra(no_kiwipiepy) -> None:
 
 
 def test_train_with_kiwi_without_kiwipiepy_stops_before_any_work(no_kiwipiepy, tmp_path, capsys) -> None:
-    from training.cli import main
+    from jobmatch_cli.main import main
 
     code = main(["train", "--data", str(tmp_path / "absent"), "--model-dir", str(tmp_path), "--analyzer", "kiwi"])
     assert code == 2

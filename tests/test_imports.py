@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("matcher", "training", "service")
+PACKAGES = ("matcher", "training", "service", "jobmatch_cli")
 
 
 def _modules() -> dict[str, Path]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jobmatch_cli.main import main
 from matcher.contract import load_folder
-from training.cli import main
 
 SIZES = {"one-date": ["--seekers", "240", "--openings", "70"], "real": ["--seekers", "400", "--openings", "260",
                                                                        "--applications", "2600"]}  # fmt: skip

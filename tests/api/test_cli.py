@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from jobmatch_cli import common
+from jobmatch_cli.main import main
 from matcher import cells
 from matcher.contract import Dataset, load_folder
 from service import tables
@@ -16,8 +18,6 @@ from service.db import make_engine
 from service.migrate import upgrade
 from service.store import import_dataset
 from tests.worlds import planted_world, write_world
-from training import cli
-from training.cli import main
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 FORMULAS = ['=HYPERLINK("http://evil.example","보기")', "=cmd|' /C calc'!A0", "@SUM(A1)", "+82 10", "-3"]
@@ -83,7 +83,7 @@ def test_recommend_into_a_missing_folder_stops_before_any_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     """Before: the traceback came after the data was loaded, the model built and every list ranked."""
-    monkeypatch.setattr(cli, "load_folder", lambda *a, **k: pytest.fail("loaded data before checking --out"))
+    monkeypatch.setattr(common, "load_folder", lambda *a, **k: pytest.fail("loaded data before checking --out"))
     out = tmp_path / "no" / "such" / "matches.csv"
     assert main(["recommend", "--data", str(tmp_path), "--seekers", "all", "--out", str(out)]) == 2
     assert f"{out.parent}" in capsys.readouterr().err

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from jobmatch_cli import demo
+from jobmatch_cli.main import main
 from service.app import create_app
 from service.config import Settings
 from tests.api.conftest import AS_OF, bearer
 from tests.api.serving import free_port, serving
-from training import cli
-from training.cli import main
 
 SEARCH = {"birth_year": 2000, "dong": "행당1동"}
 FORGED = "INFO:     anon-forged-line"
@@ -30,7 +30,7 @@ def _serve(settings: Settings, port: int, log_format: str) -> subprocess.Popen:
     env = {**os.environ, "JOBMATCH_ENVIRONMENT": "test", "JOBMATCH_SECRET_KEY": settings.secret_key,
            "JOBMATCH_DATABASE_URL": settings.database_url, "JOBMATCH_MODEL_DIR": str(settings.model_dir),
            "JOBMATCH_LOG_FORMAT": log_format}  # fmt: skip
-    command = [sys.executable, "-m", "training.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "jobmatch_cli", "serve", "--port", str(port)]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -100,7 +100,7 @@ def test_demo_on_a_taken_port_stops_first_and_says_how_to_choose_another(
     """Before: a second demo generated, trained, printed new tokens and revoked the running demo's, and only then
     failed with 'address already in use'."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "load_folder", lambda *a, **k: pytest.fail("the demo did work before checking its port"))
+    monkeypatch.setattr(demo, "load_folder", lambda *a, **k: pytest.fail("the demo did work before checking its port"))
     import training.sample
 
     monkeypatch.setattr(training.sample, "generate", lambda *a, **k: pytest.fail("generated before the port check"))
