@@ -43,7 +43,7 @@ LABEL_WINDOWS = (0.2, 0.4, 0.6)  # label windows start here and run to the next 
 # Sampled unseen candidates per training query. An opening's real list is every eligible seeker
 # (hundreds), a seeker's the openings open that day (tens to hundreds); more negatives bring a
 # training list nearer the one it ranks, at a cost in pairs (seeker queries are many).
-NEGATIVES: dict[str, int] = {"seeker": 30, "opening": 100}
+NEGATIVES: dict[str, int] = {"seeker": 100, "opening": 100}
 # Queries kept per window and side (a seeded sample beyond it): bounds training time on large histories.
 MAX_QUERIES = 6_000
 LOOKAHEAD = pd.Timedelta(days=60)  # a seeker query's pairs: what they begin within this of the query day
