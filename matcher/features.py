@@ -9,10 +9,8 @@ scipy.sparse: no Python loop runs over pairs. Gender is never read.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,13 +19,12 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import MultiLabelBinarizer, normalize
 
 from matcher import domain, eligibility, occupation, text
+from matcher.encoded import Encoded
+from matcher.geometry import haversine_km
+from matcher.pair_views import BlockView, PairView, finite_float32
 from matcher.reference import normalize_term, program_codes
 
-EARTH_RADIUS_KM = 6371.0088
-FEW_ROWS = 4  # a side of a pair block with this few distinct rows is made dense (see rowwise_dot)
 LATENT_ROWS = 20_000  # rows the low-rank text projection is fitted on (a seeded sample of larger tables)
-SPARSE_PAIRS = 0.02  # below this share of all row combinations, pairs are multiplied one by one
-T = TypeVar("T")
 
 CONTENT_FEATURES: tuple[str, ...] = (
     "text_profile_cos",
@@ -51,219 +48,6 @@ CONTENT_FEATURES: tuple[str, ...] = (
     "seeker_age",
     "program",
 )
-
-
-@dataclass
-class Encoded:
-    """Matrices and vectors of one side (seekers or openings), row-aligned with its table."""
-
-    ids: np.ndarray
-    profile: sp.csr_matrix  # TF-IDF of the whole profile
-    occupation_text: sp.csr_matrix  # TF-IDF of occupation names (and title)
-    free_text: sp.csr_matrix  # TF-IDF of intro / description
-    skills: sp.csr_matrix  # seekers: held; openings: required
-    preferred: sp.csr_matrix | None  # openings only
-    occupation_codes: sp.csr_matrix  # seekers: desired; openings: own
-    past_codes: sp.csr_matrix | None  # seekers only
-    families: sp.csr_matrix  # seekers: desired ∪ past; openings: own
-    industries: sp.csr_matrix
-    latent: np.ndarray  # low-rank projection of profile + free text, rows of unit length
-    numbers: dict[str, np.ndarray]
-    employer_ids: np.ndarray | None = None  # openings only
-    cache: dict = field(default_factory=dict)  # per-model lookups of these rows (history rows)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def take(self, rows: np.ndarray) -> Encoded:
-        """The encoding of the given rows, in that order (a new object with an empty cache)."""
-        rows = np.asarray(rows, dtype=np.intp)
-        return Encoded(**{name: _take(value, rows) for name, value in self._parts().items()})
-
-    @staticmethod
-    def concat(parts: list[Encoded]) -> Encoded:
-        """Rows of several encodings of the same side and vocabulary, one after the other."""
-        first = parts[0]._parts()
-        joined: dict[str, Any] = {}
-        for name, value in first.items():
-            values = [p._parts()[name] for p in parts]
-            if value is None:
-                joined[name] = None
-            elif isinstance(value, dict):
-                joined[name] = {k: np.concatenate([v[k] for v in values]) for k in value}
-            elif sp.issparse(value):
-                joined[name] = sp.vstack(values, format="csr")
-            else:
-                joined[name] = np.concatenate(values)
-        return Encoded(**joined)
-
-    def _parts(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "cache"}
-
-    def memo(self, key: object, compute: Callable[[], T]) -> T:
-        """``compute()`` once per encoding and ``key``, remembered in :attr:`cache` (a ``None`` result too)."""
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
-
-    def single_column(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """For a matrix with at most one entry per row: each row's column (the width for an empty row)
-        and value; ``None`` when some row has more. Computed once per encoding."""
-
-        def compute() -> tuple[np.ndarray, np.ndarray] | None:
-            matrix = getattr(self, name)
-            counts = np.diff(matrix.indptr)
-            if counts.max(initial=0) > 1:
-                return None
-            column = np.full(matrix.shape[0], matrix.shape[1], dtype=np.intp)
-            value = np.zeros(matrix.shape[0], dtype=matrix.dtype)
-            rows = np.flatnonzero(counts)
-            column[rows] = matrix.indices[matrix.indptr[rows]]
-            value[rows] = matrix.data[matrix.indptr[rows]]
-            return column, value
-
-        return self.memo(("single", name), compute)
-
-    def row_sums(self, name: str) -> np.ndarray:
-        """Sum of each row of a matrix as float32, computed once per encoding."""
-        return self.memo(
-            ("row sums", name), lambda: np.asarray(getattr(self, name).sum(axis=1), dtype=np.float32).ravel()
-        )
-
-    def transposed(self, name: str) -> sp.csr_matrix:
-        """``getattr(self, name).T`` as CSR, computed once per encoding (for block products)."""
-        return self.memo(("T", name), lambda: getattr(self, name).T.tocsr())
-
-
-SMALL_SIDE = 8  # a block with this few rows on one side is multiplied without BLAS
-TIMED_ENTRIES = 64  # per-time measures remembered per encoding
-
-
-def _per_row(
-    encoded: Encoded,
-    rows: np.ndarray | None,
-    fn: Callable[..., np.ndarray],
-    at: float,
-    per_row: tuple[np.ndarray, ...],
-    key: object,
-) -> np.ndarray:
-    """``fn`` of the selected rows at ``at``; remembered in the encoding when it covers all rows."""
-
-    def compute() -> np.ndarray:
-        picked = [_pick(values, rows) for values in per_row]
-        return np.asarray(fn(*picked, np.full(len(picked[0]), at)))
-
-    if key is None or rows is not None:
-        return compute()
-    return remember(encoded, key, at, compute)
-
-
-def remember(encoded: Encoded, key: object, at: float, compute: Callable[[], np.ndarray]) -> np.ndarray:
-    """``compute()`` remembered in the encoding's cache per ``(key, at)`` (a bounded number of moments)."""
-    timed = encoded.cache.setdefault("timed", {})
-    found = timed.get((key, at))
-    if found is None:
-        found = compute()
-        if len(timed) >= TIMED_ENTRIES:
-            timed.clear()
-        timed[(key, at)] = found
-    return found
-
-
-def _pick(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    return values if rows is None else values[rows]
-
-
-def _take(value: Any, rows: np.ndarray) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {k: v[rows] for k, v in value.items()}
-    return value[rows]
-
-
-def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
-    """``matrix[rows]`` for a few rows (the same entries in the same order), without the general
-    fancy-indexing machinery of scipy, whose checks cost more than copying a handful of rows."""
-    rows = np.asarray(rows)
-    if rows.ndim != 1 or rows.dtype.kind not in "iu" or len(rows) > SMALL_SIDE or not sp.isspmatrix_csr(matrix):
-        return matrix[rows]
-    rows = np.where(rows < 0, rows + matrix.shape[0], rows)
-    if len(rows) and (rows.min() < 0 or rows.max() >= matrix.shape[0]):
-        return matrix[rows]  # scipy raises the usual IndexError
-    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
-    lengths = ends - starts
-    indptr = np.zeros(len(rows) + 1, dtype=matrix.indptr.dtype)
-    np.cumsum(lengths, out=indptr[1:])
-    picks = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=matrix.indptr.dtype)
-    return sp.csr_matrix(
-        (matrix.data[picks], matrix.indices[picks], indptr), shape=(len(rows), matrix.shape[1]), copy=False
-    )
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km, vectorised."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def rowwise_dot(
-    a: sp.csr_matrix, b: sp.csr_matrix, rows_a: np.ndarray, rows_b: np.ndarray, block: int = 512
-) -> np.ndarray:
-    """``a[rows_a[i]] · b[rows_b[i]]`` for every i.
-
-    Pairs are grouped by distinct ``a`` rows; each group of up to ``block`` rows
-    meets its distinct ``b`` rows in one sparse product, from which the pairs
-    are gathered. This beats gathering one row per pair when rows repeat, as
-    they do in blocks of pairs (one seeker × many openings, and the reverse).
-    """
-    out = np.zeros(len(rows_a), dtype=np.float32)
-    if len(rows_a) == 0:
-        return out
-    unique_a, inverse_a = np.unique(rows_a, return_inverse=True)
-    if len(unique_a) <= FEW_ROWS:  # one seeker against a shortlist of openings
-        return _dot_few(b, rows_b, take_rows(a, unique_a), inverse_a)
-    unique_b, inverse_b = np.unique(rows_b, return_inverse=True)
-    if len(unique_b) <= FEW_ROWS:  # one opening against a shortlist of seekers
-        return _dot_few(a, rows_a, take_rows(b, unique_b), inverse_b)
-    if len(rows_a) < SPARSE_PAIRS * len(unique_a) * len(np.unique(rows_b)):
-        # Few pairs among many rows (sampled training pairs): products would compute mostly unused cells.
-        return np.asarray(a[rows_a].multiply(b[rows_b]).sum(axis=1), dtype=np.float32).ravel()
-    order = np.argsort(inverse_a, kind="stable")
-    bounds = np.searchsorted(inverse_a[order], np.arange(0, len(unique_a) + block, block))
-    for chunk, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-        if lo == hi:
-            continue
-        pairs = order[lo:hi]
-        unique_b, inverse_b = np.unique(rows_b[pairs], return_inverse=True)
-        first = chunk * block
-        left, right = a[unique_a[first : first + block]], b[unique_b]
-        # Transpose (and so convert) the smaller side: one seeker against hundreds of openings, or the reverse.
-        product = (left @ right.T).toarray() if left.shape[0] >= right.shape[0] else (right @ left.T).toarray().T
-        out[pairs] = product[inverse_a[pairs] - first, inverse_b]
-    return out
-
-
-def _dot_few(many: sp.csr_matrix, rows: np.ndarray, few: sp.csr_matrix, which: np.ndarray) -> np.ndarray:
-    """``many[rows[i]] · few[which[i]]`` when ``few`` has a handful of rows: its rows are made dense and
-    each pair's nonzeros of ``many`` are looked up in them, with no sparse product at all."""
-    dense = few.toarray()
-    starts, ends = many.indptr[rows], many.indptr[rows + 1]
-    lengths = ends - starts
-    total = int(lengths.sum())
-    out = np.zeros(len(rows), dtype=np.float32)
-    if total == 0:
-        return out
-    offsets = np.cumsum(lengths) - lengths
-    positions = np.repeat(starts - offsets, lengths) + np.arange(total)
-    pair = np.repeat(np.arange(len(rows)), lengths)
-    terms = (many.data[positions] * dense[which[pair], many.indices[positions]]).astype(np.float32, copy=False)
-    common = terms != 0
-    # One term at a time in index order, in float32: the very sums a sparse product makes, to the last bit.
-    np.add.at(out, pair[common], terms[common])
-    return out
 
 
 def _tidy(tfidf: sp.spmatrix) -> sp.csr_matrix:
@@ -522,130 +306,6 @@ class Featurizer:
         )
 
 
-class PairView:
-    """Seeker and opening values lined up pair by pair: pair i is (s[i], o[i]); results are 1-d."""
-
-    def __init__(self, seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray) -> None:
-        self.seekers, self.openings, self.s, self.o = seekers, openings, s, o
-
-    def seeker(self, values: np.ndarray) -> np.ndarray:
-        return values[self.s]
-
-    def opening(self, values: np.ndarray) -> np.ndarray:
-        return values[self.o]
-
-    def pick_seeker(self, values: np.ndarray) -> np.ndarray:
-        return values[self.s]
-
-    def pick_opening(self, values: np.ndarray) -> np.ndarray:
-        return values[self.o]
-
-    def seeker_apply(
-        self, fn: Callable[..., np.ndarray], at: np.ndarray, *per_row: np.ndarray, key: object = None
-    ) -> np.ndarray:
-        """``fn(*values_of_each_pair's_seeker, at)``: a per-seeker measure at each pair's time (``key`` unused)."""
-        return fn(*(values[self.s] for values in per_row), at)
-
-    def opening_apply(
-        self, fn: Callable[..., np.ndarray], at: np.ndarray, *per_row: np.ndarray, key: object = None
-    ) -> np.ndarray:
-        return fn(*(values[self.o] for values in per_row), at)
-
-    def bilinear(
-        self,
-        seeker_table: np.ndarray,
-        opening_table: np.ndarray,
-        seeker_rows: np.ndarray | None = None,
-        opening_rows: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Dot of a seeker vector and an opening vector per pair: ``table[rows][s] · table[rows][o]``."""
-        a = seeker_table[self.s if seeker_rows is None else seeker_rows[self.s]]
-        b = opening_table[self.o if opening_rows is None else opening_rows[self.o]]
-        return np.einsum("ij,ij->i", a, b)
-
-    def dot(self, seeker_matrix: str, opening_matrix: str) -> np.ndarray:
-        """Row products of the named matrices of the two encodings."""
-        return rowwise_dot(getattr(self.seekers, seeker_matrix), getattr(self.openings, opening_matrix), self.s, self.o)
-
-
-class BlockView:
-    """Every seeker row against every opening row: results are (seekers × openings) blocks.
-
-    ``s`` / ``o`` select rows of each encoding; ``None`` takes them all without copying
-    (the side with many rows should be passed whole: its transposed matrices are cached).
-    """
-
-    def __init__(
-        self, seekers: Encoded, openings: Encoded, s: np.ndarray | None = None, o: np.ndarray | None = None
-    ) -> None:
-        self.seekers, self.openings, self.s, self.o = seekers, openings, s, o
-
-    def seeker(self, values: np.ndarray) -> np.ndarray:
-        return (values if self.s is None else values[self.s])[:, None]
-
-    def opening(self, values: np.ndarray) -> np.ndarray:
-        return (values if self.o is None else values[self.o])[None, :]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (
-            len(self.seekers) if self.s is None else len(self.s),
-            len(self.openings) if self.o is None else len(self.o),
-        )
-
-    def pick_seeker(self, values: np.ndarray) -> np.ndarray:
-        return _pick(values, self.s)
-
-    def pick_opening(self, values: np.ndarray) -> np.ndarray:
-        return _pick(values, self.o)
-
-    def seeker_apply(
-        self, fn: Callable[..., np.ndarray], at: float, *per_row: np.ndarray, key: object = None
-    ) -> np.ndarray:
-        """``fn(*values_of_each_seeker, at)`` as a column: a per-seeker measure at the block's time.
-
-        With a ``key``, a measure of a whole encoding is remembered per ``(key, at)`` in its cache.
-        """
-        return _per_row(self.seekers, self.s, fn, at, per_row, key)[:, None]
-
-    def opening_apply(
-        self, fn: Callable[..., np.ndarray], at: float, *per_row: np.ndarray, key: object = None
-    ) -> np.ndarray:
-        """``fn(*values_of_each_opening, at)`` as a row (see :meth:`seeker_apply`)."""
-        return _per_row(self.openings, self.o, fn, at, per_row, key)[None, :]
-
-    def bilinear(
-        self,
-        seeker_table: np.ndarray,
-        opening_table: np.ndarray,
-        seeker_rows: np.ndarray | None = None,
-        opening_rows: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Dots of every seeker vector with every opening vector (rows as in :meth:`PairView.bilinear`)."""
-        a = _pick(seeker_table, _pick(seeker_rows, self.s) if seeker_rows is not None else self.s)
-        b = _pick(opening_table, _pick(opening_rows, self.o) if opening_rows is not None else self.o)
-        if min(len(a), len(b)) <= SMALL_SIDE:
-            # One query against many: a plain loop beats BLAS, whose threads cost more than the product
-            # (and stall behind other thread pools, such as the ranker's OpenMP, under load).
-            return np.einsum("ik,jk->ij", a, b)
-        return a @ b.T
-
-    def dot(self, seeker_matrix: str, opening_matrix: str) -> np.ndarray:
-        """Dense block of products of the named matrices of the two encodings."""
-        a = getattr(self.seekers, seeker_matrix)
-        left = a if self.s is None else take_rows(a, self.s)
-        single = self.openings.single_column(opening_matrix) if left.shape[0] <= SMALL_SIDE else None
-        if single is not None:  # each opening has at most one entry (its occupation, family, industry)
-            column, value = (part if self.o is None else part[self.o] for part in single)
-            dense = np.hstack([left.toarray(), np.zeros((left.shape[0], 1), dtype=left.dtype)])
-            return (dense[:, column] * value).astype(np.float32, copy=False)
-        if self.o is None:
-            right = self.openings.transposed(opening_matrix)
-        else:
-            right = getattr(self.openings, opening_matrix)[self.o].T.tocsr()
-        return np.asarray((left @ right).toarray(), dtype=np.float32)
-
-
 def _content_columns(view: PairView | BlockView, as_of_year: np.ndarray | float) -> dict[str, Callable[[], Any]]:
     """Each content feature as a function of a view, so pairs and blocks share one definition."""
     seekers, openings = view.seekers, view.openings
@@ -699,13 +359,6 @@ def _content_columns(view: PairView | BlockView, as_of_year: np.ndarray | float)
         "seeker_age": lambda: np.asarray(as_of_year, dtype=float) - view.seeker(sn["birth_year"]),
         "program": lambda: view.opening(on["program"]),
     }
-
-
-def finite_float32(values: object) -> np.ndarray:
-    """``values`` as a new float32 array with every non-finite value NaN."""
-    out = np.array(values, dtype=np.float32)
-    out[~np.isfinite(out)] = np.nan
-    return out
 
 
 def content_pair_features(

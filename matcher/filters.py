@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matcher.features import haversine_km
+from matcher.geometry import haversine_km
 
 
 def opening_filter(

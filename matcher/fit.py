@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.features import BlockView, PairView
+from matcher.pair_views import BlockView, PairView
 
 HOURS_OVER = 3.0
 HOURS_UNDER = 1.0

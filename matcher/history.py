@@ -27,7 +27,9 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from matcher.domain import EVENT_GRADE
-from matcher.features import BlockView, Encoded, PairView, finite_float32, take_rows
+from matcher.encoded import Encoded
+from matcher.pair_views import BlockView, PairView, finite_float32
+from matcher.sparse_rows import take_rows
 
 HISTORY_FEATURES: tuple[str, ...] = (
     "cf_opening",

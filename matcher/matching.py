@@ -39,9 +39,10 @@ import numpy as np
 import pandas as pd
 
 from matcher import crowding, eligibility, explain, lists
+from matcher.encoded import Encoded
 from matcher.explain import reasons_for
-from matcher.features import BlockView, Encoded
 from matcher.lists import Scored
+from matcher.pair_views import BlockView
 from matcher.ranker import FEATURES, PairModel
 from matcher.retrieval import SHORTLIST
 

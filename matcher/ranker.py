@@ -17,21 +17,19 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import PoissonRegressor
 
+from matcher.encoded import Encoded
 from matcher.features import (
     CONTENT_FEATURES,
-    SMALL_SIDE,
-    BlockView,
-    Encoded,
     Featurizer,
-    PairView,
     content_block_features,
     content_pair_features,
     content_pair_subset,
-    remember,
 )
 from matcher.fit import FIT_FEATURES, log_fit, misses
 from matcher.history import HISTORY_FEATURES, History
+from matcher.pair_views import BlockView, PairView, remember
 from matcher.retrieval import BinnedAdditive, shortlist
+from matcher.sparse_rows import SMALL_SIDE
 
 FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
 SIDES: tuple[str, ...] = ("seeker", "opening")

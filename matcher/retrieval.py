@@ -6,7 +6,7 @@ allowed candidates of a query with :class:`BinnedAdditive`, a sum of one lookup
 table per feature (features cut at training-data quantiles), fitted at training
 time by ridge regression on the ranker's own scores of the training pairs (a
 distillation of the ranker). Its features are computed for whole blocks of
-queries × candidates at once (:class:`matcher.features.BlockView`), most as
+queries × candidates at once (:class:`matcher.pair_views.BlockView`), most as
 products of precomputed matrices. The ranker, with every pair feature, then
 scores only the ``shortlist`` best of each query (:func:`shortlist`).
 """

@@ -10,8 +10,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from matcher.contract import Dataset
-from matcher.features import BlockView, content_block_features
+from matcher.features import content_block_features
 from matcher.matching import Matcher
+from matcher.pair_views import BlockView
 from matcher.ranker import FEATURES, PAIR_HISTORY, RETRIEVAL_FEATURES
 from matcher.retrieval import BinnedAdditive, shortlist
 from tests.test_matching import DATES, build_rules_world, violations

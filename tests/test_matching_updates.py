@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from matcher.contract import Dataset
-from matcher.features import Encoded
+from matcher.encoded import Encoded
 from matcher.matching import Matcher
 from training.pipeline import TrainResult
 

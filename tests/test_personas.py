@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from matcher import reference
-from matcher.features import haversine_km
+from matcher.geometry import haversine_km
 from matcher.matching import Match, Matcher
 from tests.conftest import SampleDay
 from training import audit

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher.features import haversine_km
+from matcher.geometry import haversine_km
 from matcher.matching import Matcher
 from matcher.occupation import ksco_codes
 from matcher.reference import canonical_skills, normalize_term

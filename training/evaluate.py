@@ -22,9 +22,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher import lists
-from matcher.features import BlockView, Featurizer
+from matcher.features import Featurizer
 from matcher.lists import Scored
 from matcher.matching import APPLIED_EVENTS, Matcher
+from matcher.pair_views import BlockView
 from matcher.ranker import PairModel
 from matcher.retrieval import SHORTLIST
 from training import audit, metrics

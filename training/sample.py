@@ -86,7 +86,7 @@ from tqdm import tqdm
 
 from matcher import contract, eligibility, reference
 from matcher.domain import EDUCATION_LEVELS, EDUCATION_RANK, EVENT_KINDS, GROUPS, hourly_wage, monthly_paid_hours
-from matcher.features import haversine_km
+from matcher.geometry import haversine_km
 from matcher.occupation import family
 
 DAY = 1440  # minutes

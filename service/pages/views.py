@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcher import reference
-from matcher.features import haversine_km
+from matcher.geometry import haversine_km
 from service.live import Snapshot
 
 
