@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -20,6 +22,7 @@ REQUEST_THREADS = ADMITTED_REQUESTS
 # Pooled connections: one per admitted request (a request holds at most one at a time, and may hold it while it
 # waits), one for the access-log thread (service.ledger) and one spare, so no request waits for a connection.
 POOL_SIZE = ADMITTED_REQUESTS + 2
+SQLITE_BUSY_SECONDS = 30.0  # how long a SQLite statement waits for another writer before "database is locked"
 
 
 # Writers take this PostgreSQL advisory lock (service.db.one_writer) for their whole transaction.
@@ -57,7 +60,7 @@ def make_engine(url: str) -> Engine:
         if in_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}, hide_parameters=True, **pool
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -76,10 +79,28 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _write_ahead_log(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _write_ahead_log(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to write-ahead logging, waiting for a writer as long as any statement would.
+
+    SQLite refuses the switch at once ("database is locked"), without its busy timeout, while another
+    connection writes to a file still in rollback mode: several instances starting on a fresh file.
+    """
+    deadline, pause = time.monotonic() + SQLITE_BUSY_SECONDS, 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.2)
 
 
 def reachable(engine: Engine) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -132,3 +133,21 @@ def test_pseudonymised_export(database_url: str, planted_session: Dataset, tmp_p
     other = tmp_path / "other"
     export_folder(engine, other, pseudonymize_with="another-key-entirely")
     assert not set(load_folder(other).seekers["seeker_id"]) & set(out.seekers["seeker_id"])
+
+
+def test_a_connection_to_a_fresh_sqlite_file_waits_for_a_writer_before_switching_to_wal(tmp_path: Path) -> None:
+    """SQLite refuses the switch to WAL at once, without its busy timeout, while another connection writes to a
+    file still in rollback mode (instances starting on a fresh file: test_storage's four migrations failed so
+    once in nine loaded runs). The engine's connection waits for that writer like any other statement."""
+    path = tmp_path / "fresh.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (i INTEGER)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.5, lambda: writer.execute("COMMIT")).start()
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+    engine.dispose()
+    writer.close()
