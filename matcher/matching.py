@@ -157,7 +157,7 @@ class Matcher:
             new._seeker_state()
         if "openings" in changes:
             new._opening_state()
-        if changes.keys() & {"seekers", "openings", "_applied_pairs"}:
+        if changes.keys() & {"seekers", "openings", "_applied_pairs"} and "_applied" not in changes:
             new._index_applied()
         if changes.keys() & {"openings", "_hire_pairs"}:
             new._index_hires()
@@ -283,8 +283,41 @@ class Matcher:
         # view of each day's open openings) as they were.
         for name, kinds in (("_applied_pairs", APPLIED_EVENTS), ("_hire_pairs", ("hired",))):
             if events["event"].isin(kinds).any():
-                changes[name] = _first_times(pd.concat([getattr(self, name), _first_times(events, kinds)]))
-        return self._derive(**changes)
+                added = _first_times(events, kinds)
+                appended = self._applications_appended(added) if name == "_applied_pairs" else None
+                if appended is not None:
+                    changes.update(appended)
+                else:
+                    changes[name] = _first_times(pd.concat([getattr(self, name), added]))
+        new = self._derive(**changes)
+        if "_hire_pairs" in changes:
+            # A day's open openings lose only those the hires fill: a day whose openings all keep a position keeps
+            # its view, and with it what stage one remembered of them (ranking the first list of a day again
+            # cost some 180 ms for 10,000 openings).
+            new._open_cache = {
+                day: view
+                for day, view in list(self._open_cache.items())  # (a list at once: other threads add days)
+                if (new.positions_left(day)[view.rows] > 0).all()
+            }
+        return new
+
+    def _applications_appended(self, added: pd.DataFrame) -> dict[str, object] | None:
+        """The applications' state with ``added`` (first times of pairs) appended, as recomputing it from all
+        applications would give, without that recomputation (a groupby over every application, then sorting
+        them all again); None when a pair was already applied to or names a seeker or opening not in the tables
+        (the caller recomputes)."""
+        s = self.seeker_row.get_indexer(added["seeker_id"])
+        o = self.opening_row.get_indexer(added["opening_id"])
+        if (s < 0).any() or (o < 0).any():
+            return None
+        rows, columns, times = self._applied
+        low, high = np.searchsorted(rows, s, side="left"), np.searchsorted(rows, s, side="right")
+        if any((columns[a:b] == c).any() for a, b, c in zip(low, high, o, strict=True)):
+            return None
+        # After the seeker's pairs already known: where a stable sort of the appended table puts them.
+        when = added["occurred_at"].to_numpy()
+        applied = (np.insert(rows, high, s), np.insert(columns, high, o), np.insert(times, high, when))
+        return {"_applied_pairs": pd.concat([self._applied_pairs, added], ignore_index=True), "_applied": applied}
 
     @staticmethod
     def _upsert(table: pd.DataFrame, rows: pd.DataFrame, key: str) -> tuple[pd.DataFrame, np.ndarray]:
