@@ -45,8 +45,8 @@ def _imported_distributions(folder: str) -> dict[str, set[str]]:
                 continue
             for module in modules:
                 top = module.split(".")[0]
-                if top in sys.stdlib_module_names or top in FIRST_PARTY:
-                    continue
+                if top in sys.stdlib_module_names or top in FIRST_PARTY or (path.parent / f"{top}.py").is_file():
+                    continue  # (the last: a script beside it, e.g. one benchmark reusing another's world)
                 assert top in providers, f"{path.relative_to(ROOT)} imports {top}, which no installed package provides"
                 for dist in providers[top]:
                     found.setdefault(canonicalize_name(dist), set()).add(str(path.relative_to(ROOT)))
