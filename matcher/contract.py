@@ -299,11 +299,16 @@ def _parse_column(col: Column, values: pd.Series, check: _Checker) -> pd.Series:
             check.flag(long, col.name, f"longer than {col.max_length} characters")
         return text.where(~empty, None)
     if col.kind in ("int", "float"):
-        numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        plain = text.str.replace(",", "", regex=False)
+        numbers = pd.to_numeric(plain, errors="coerce")
         unparsable = ~empty & numbers.isna().to_numpy()
         check.flag(unparsable, col.name, [f"not a number: {v!r}" for v in text[unparsable]])
         if col.kind == "int":
             huge = ~empty & ~unparsable & (numbers.abs() > MAX_INT).fillna(False).to_numpy()
+            # Beside an empty cell the numbers are floats, which hold whole numbers exactly only up to 2**53: one
+            # just past it would pass as its neighbour. Long digit strings are compared exactly.
+            long = np.flatnonzero(plain.str.fullmatch(r"-?\d{16,}").fillna(False).to_numpy() & ~huge)
+            huge[long] = [abs(int(plain.iat[i])) > MAX_INT for i in long]
             check.flag(huge, col.name, [f"number too large: {v!r}" for v in text[huge]])
             numbers = numbers.where(~huge)
             unparsable |= huge
@@ -620,9 +625,9 @@ def record_problems(kind: str, record: dict[str, object]) -> list[Problem]:
 
 def _parse_many(kind: str, columns: tuple[Column, ...], records: list[dict[str, object]]):
     """:func:`parse_records` by pandas' column operations, the code that reads CSV files."""
-    frame = pd.DataFrame.from_records(records, columns=[c.name for c in columns]) if records else None
-    if frame is None:
-        frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in columns})
+    # Object columns: pandas would turn whole numbers beside an empty value into floats, and a float holds whole
+    # numbers exactly only up to 2**53 (2**53 + 1 would pass the size check as 2**53).
+    frame = pd.DataFrame({c.name: pd.Series([r.get(c.name) for r in records], dtype=object) for c in columns})
     cells = format_cells(frame, columns).reset_index(drop=True)
     raw = _Raw(kind, list(cells.columns), cells.astype(object), np.arange(1, len(cells) + 1, dtype=np.int64), [])
     typed, check = _parse_table(raw, columns, [])
@@ -883,7 +888,11 @@ def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFra
             text = dates.dt.strftime("%Y-%m-%d").where(~has_time, dates.dt.strftime("%Y-%m-%dT%H:%M:%S"))
             out[col.name] = text.fillna("")
         elif col.kind == "int":
-            out[col.name] = pd.to_numeric(values, errors="coerce").astype("Int64").astype(str).replace("<NA>", "")
+            text = pd.to_numeric(values, errors="coerce").astype("Int64").astype(str).replace("<NA>", "")
+            # Beside an empty value the numbers went through floats: one past 2**53 is written as given, so that
+            # reading it back refuses it as too big instead of taking the float's neighbour.
+            exact = values.map(lambda v: type(v) is int and abs(v) > MAX_INT)
+            out[col.name] = text.where(~exact, values.astype(str))
         elif col.kind == "float":
             out[col.name] = values.map(lambda v: "" if v is None or pd.isna(v) else format(float(v), ".10g"))
         else:  # as objects first: an all-empty text column is float NaN, which fillna("") would not keep
