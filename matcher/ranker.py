@@ -34,6 +34,7 @@ from matcher.sparse_rows import SMALL_SIDE
 FEATURES: tuple[str, ...] = CONTENT_FEATURES + HISTORY_FEATURES
 SIDES: tuple[str, ...] = ("seeker", "opening")
 SMALL_BATCH = 20_000  # pair rows scored on one thread (see PairModel.score)
+COLLABORATIVE_FIRST = 10  # each query's best candidates by the collaborative score, always kept by stage one
 RETRIEVER_PAIRS = 200_000  # training pairs (a seeded sample) the stage-one scorer is fitted on
 
 # Measures of how active the query itself is are the same for every candidate of
@@ -360,10 +361,14 @@ class PairModel:
             found.update(self._block(view, at, [name for name in FIT_FEATURES if name not in found]))
             # Stage one works on the ranker's raw scale, where the calibrated log score is slope × raw.
             scores = scores + (log_fit(view, found) + offset) / self.calibrations_[side][1]
+            # Stage one also hands over what the collaborative model ranks first, when its scorer reads the
+            # collaborative score at all: an additive score can bury it under the content's terms.
+            also = np.broadcast_to(found["cf_opening"], view.shape) if "cf_opening" in found else None
             if side == "seeker":
-                si, oi = shortlist(scores, allowed, shortlist_size)
+                si, oi = shortlist(scores, allowed, shortlist_size, also, COLLABORATIVE_FIRST)
             else:
-                oi, si = shortlist(scores.T, allowed.T, shortlist_size)
+                oi, si = shortlist(scores.T, allowed.T, shortlist_size, None if also is None else also.T,
+                                   COLLABORATIVE_FIRST)  # fmt: skip
         if len(si) == 0:
             return si, oi, np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0)
         # Features of one row only are cheap for the whole block, and so are collaborative scores when

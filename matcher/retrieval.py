@@ -126,17 +126,27 @@ def _ridge(
     return coef, mean_y - float(mean_x @ coef)
 
 
-def shortlist(scores: np.ndarray, allowed: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of the (at most) ``n`` best allowed cells of each row of ``scores``.
+def shortlist(
+    scores: np.ndarray, allowed: np.ndarray, n: int, also: np.ndarray | None = None, n_also: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of the (at most) ``n`` best allowed cells of each row of ``scores``, and with ``also``
+    (a second score of the same shape) each row's ``n_also`` best allowed cells by it where it is positive.
 
     A row with ``n`` or fewer allowed cells keeps them all, so asking for more
     candidates than stage one would hand over still lists every allowed one.
     """
     if scores.shape[1] > n and (allowed.sum(axis=1) > n).any():
-        keyed = np.where(allowed, scores, -np.inf)
-        cut = np.argpartition(-keyed, n - 1, axis=1)[:, :n]
-        keep = np.zeros_like(allowed)
-        np.put_along_axis(keep, cut, True, axis=1)
+        keep = _best(np.where(allowed, scores, -np.inf), n)
+        if also is not None and n_also > 0:
+            keep |= _best(np.where(allowed & (also > 0), also, -np.inf), min(n_also, scores.shape[1]))
         allowed = allowed & keep
     rows, columns = np.nonzero(allowed)
     return rows, columns
+
+
+def _best(keyed: np.ndarray, n: int) -> np.ndarray:
+    """Mask of each row's ``n`` highest finite cells."""
+    cut = np.argpartition(-keyed, n - 1, axis=1)[:, :n]
+    keep = np.zeros(keyed.shape, dtype=bool)
+    np.put_along_axis(keep, cut, True, axis=1)
+    return keep & np.isfinite(keyed)

@@ -134,6 +134,23 @@ def test_shortlist_keeps_the_best_allowed_cells_or_all_of_a_short_row() -> None:
     assert set(zip(*everything, strict=True)) == set(zip(*np.nonzero(allowed), strict=True))
 
 
+def test_shortlist_also_keeps_each_rows_best_cells_by_a_second_score() -> None:
+    rng = np.random.default_rng(4)
+    scores = rng.random((6, 50))
+    allowed = rng.random((6, 50)) < 0.6
+    also = np.where(rng.random((6, 50)) < 0.3, rng.random((6, 50)), 0.0)  # most cells have no second score
+    also[5] = 0.0  # a query with no history: nothing added
+    rows, cols = shortlist(scores, allowed, 5, also, 3)
+    assert allowed[rows, cols].all()
+    for r in range(6):
+        ok = np.flatnonzero(allowed[r])
+        best = set(ok[np.argsort(-scores[r, ok])][:5])
+        positive = ok[also[r, ok] > 0]
+        second = set(positive[np.argsort(-also[r, positive])][:3])
+        assert set(cols[rows == r]) == best | second, f"row {r}"
+    assert len(second) == 0 and (rows == 5).sum() == 5
+
+
 # -- the Matcher with a small shortlist -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def rules_world(planted_data: Dataset):
