@@ -166,13 +166,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.seekers:
         ids = _ids(args.seekers) or list(data.seekers["seeker_id"])
         found = matcher.matches(ids, as_of, k=args.k)
-        rows = [(m.seeker_id, m.rank, m.opening_id, m.score, ";".join(m.reasons)) for m in found]
-        columns = ["seeker_id", "rank", "opening_id", "score", "reasons"]
+        rows = [(m.seeker_id, m.rank, m.opening_id, m.score, ";".join(m.reasons), ";".join(m.cautions)) for m in found]
+        columns = ["seeker_id", "rank", "opening_id", "score", "reasons", "cautions"]
     else:
         ids = _ids(args.openings) or list(data.openings["opening_id"])
         found = matcher.candidates(ids, as_of, k=args.k, consented_only=not args.include_unconsented)
-        rows = [(m.opening_id, m.rank, m.seeker_id, m.score, ";".join(m.reasons)) for m in found]
-        columns = ["opening_id", "rank", "seeker_id", "score", "reasons"]
+        rows = [(m.opening_id, m.rank, m.seeker_id, m.score, ";".join(m.reasons), ";".join(m.cautions)) for m in found]
+        columns = ["opening_id", "rank", "seeker_id", "score", "reasons", "cautions"]
     write_csv(pd.DataFrame(rows, columns=columns), out)
     say(f"wrote {len(rows):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {out}")
     return 0

@@ -54,6 +54,17 @@ EDUCATION_NAMES_KO: dict[str, str] = {
     "graduate": "대학원졸",
 }
 
+# Workplace access and accommodations: what an opening offers or does not, and what a seeker needs.
+ACCESS_NAMES_KO: dict[str, str] = {
+    "step_free_entrance": "계단 없는 출입구",
+    "elevator": "엘리베이터",
+    "accessible_toilet": "장애인 화장실",
+    "seated_work": "앉아서 하는 일",
+    "sign_language": "수어 지원",
+    "flexible_hours": "근무시간 조정",
+}
+ACCESS_KINDS: tuple[str, ...] = tuple(ACCESS_NAMES_KO)
+
 WAGE_TYPES: tuple[str, ...] = ("hourly", "monthly", "annual")
 EMPLOYMENT_TYPES: tuple[str, ...] = ("full_time", "part_time", "contract", "daily")
 EMPLOYMENT_TYPE_NAMES_KO: dict[str, str] = {

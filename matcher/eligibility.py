@@ -24,14 +24,19 @@ def group_matrix(groups: pd.Series) -> np.ndarray:
     return out
 
 
+NO_AGE_MIN, NO_AGE_MAX = -1.0, 999.0  # the bounds of an opening without an age rule
+
+
 def opening_rules(openings: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per-opening eligibility bounds: program defaults narrowed by the opening's own limits."""
     catalogue = reference.programs()
     program = openings["program"].fillna("general").to_numpy(dtype=object)
-    prog_min = np.array([catalogue[p].age_min or -1 for p in program], dtype=float)
-    prog_max = np.array([catalogue[p].age_max or 999 for p in program], dtype=float)
-    own_min = pd.to_numeric(openings["age_min"], errors="coerce").astype(float).fillna(-1).to_numpy()
-    own_max = pd.to_numeric(openings["age_max"], errors="coerce").astype(float).fillna(999).to_numpy()
+    lows = {code: NO_AGE_MIN if p.age_min is None else p.age_min for code, p in catalogue.items()}
+    highs = {code: NO_AGE_MAX if p.age_max is None else p.age_max for code, p in catalogue.items()}
+    prog_min = np.array([lows[p] for p in program], dtype=float)
+    prog_max = np.array([highs[p] for p in program], dtype=float)
+    own_min = pd.to_numeric(openings["age_min"], errors="coerce").astype(float).fillna(NO_AGE_MIN).to_numpy()
+    own_max = pd.to_numeric(openings["age_max"], errors="coerce").astype(float).fillna(NO_AGE_MAX).to_numpy()
     required = np.zeros((len(openings), len(GROUPS)), dtype=bool)
     index = {g: j for j, g in enumerate(GROUPS)}
     for i, p in enumerate(program):

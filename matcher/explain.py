@@ -1,55 +1,85 @@
-"""Reasons: two to four short Korean explanations of a match, taken from its features.
+"""Reasons and cautions of the pairs a list shows, each true of the rows, in the spec's wording.
 
-Each rule reads the pair's feature row (and the two records for names) and,
-when its condition holds, yields one sentence. Rules are tried in priority
-order — the signals the rankers lean on most come first — and the first four
-that hold are kept; two generic but true reasons fill in when fewer hold.
-Employer-facing reasons (side ``opening``) never mention a seeker's groups and
-give distance only in bands.
+A **reason** names something that raised the pair's score and is true of the raw rows:
+
+- raised: the pair's score (the ranker's times the common-sense fit, :mod:`matcher.fit`) is higher
+  than the same pair's without that fact (:data:`WITHOUT`: no skill held, no occupation match, at the
+  commute limit, no history in common, ...); an experience requirement met also spares the fit's
+  penalty for missing it;
+- true: decided from the rows themselves (skills listed, occupations the KSCO dictionary names
+  exactly, the seeker's own interest and the employer's own interviews before the list's moment),
+  never from a similarity score that merely suggests it.
+
+A row keeps up to :data:`MAX_REASONS`, those that raised the score most first; a row with fewer true
+reasons shows fewer, never filler.
+
+A **caution** is shown for every stated preference or demand the pair misses (hours, commute, wage,
+experience, education, skills, access), so the counselor sees the trade-off.
+
+Employers (side ``opening``) read only what they may: no group, age, disability, access need, exact
+distance or commute; distance in bands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from matcher import reference, text
-from matcher.domain import EMPLOYMENT_TYPE_NAMES_KO
-from matcher.features import CONTENT_FEATURES
-from matcher.history import HISTORY_FEATURES
+from matcher import domain, reference, text
+from matcher.domain import EDUCATION_NAMES_KO, EDUCATION_RANK
+from matcher.encoded import Encoded
+from matcher.fit import EXPERIENCE
+from matcher.ranker import FEATURES, PairModel
 
-_F = {name: i for i, name in enumerate(CONTENT_FEATURES + HISTORY_FEATURES)}
 MAX_REASONS = 4
-MIN_REASONS = 2
-# Thresholds for the similarity reasons, set near the top 5 % of candidate pairs of the
-# sample world (low-rank profile cosines run high; TF-IDF cosines of short texts run low).
-SIMILAR_HISTORY = 0.6
-SIMILAR_EMPLOYER = 0.3
-SIMILAR_HIRES = 0.5
-SIMILAR_TEXT = 0.12
+DISTANCE_BANDS_KM = (1.0, 3.0, 5.0, 10.0)  # employers see distance only in bands
+NEAR_KM = 3.0  # "집에서 …km" needs the seeker's own limit, or this near when none is stated
+NAMED = 3  # names listed in one reason at most
+# Events that show a seeker's interest in an opening, and an employer's in a seeker.
+INTEREST_EVENTS = ("viewed", "applied", "interviewed", "hired", "retained", "rejected", "declined")
+EMPLOYER_EVENTS = ("interviewed", "hired", "retained")
+ACCESS_NAMES_KO: dict[str, str] = domain.ACCESS_NAMES_KO
 
-# The only fields of the two records that the rules read (see :func:`record_fields`).
-SEEKER_FIELDS: tuple[str, ...] = ("skills", "intro", "max_commute_km")
+# The fields of the two records that reasons and cautions read (see :func:`record_fields`).
+SEEKER_FIELDS: tuple[str, ...] = (
+    "skills", "intro", "occupations", "desired_occupations", "desired_industries", "education", "access_needs",
+)  # fmt: skip
 OPENING_FIELDS: tuple[str, ...] = (
-    "required_skills",
-    "preferred_skills",
-    "occupation",
-    "industry",
-    "program",
-    "experience_min_years",
-    "hours_per_week",
-    "deadline",
-    "employment_type",
-)
+    "required_skills", "preferred_skills", "occupation", "industry", "program", "education_min", "employer_name",
+    "access_offered", "access_not_offered",
+)  # fmt: skip
 
-Rule = Callable[[np.ndarray, Mapping, Mapping], str | None]
+_F = {name: i for i, name in enumerate(FEATURES)}
+GENERAL_PROGRAM = float(reference.program_codes().index("general"))
+# Each reason's fact taken away: the features of the same pair without it (``near``: at the seeker's
+# limit, or NEAR_KM without one; set in :func:`score_drops`).
+WITHOUT: dict[str, dict[str, float]] = {
+    "skills": {"required_skill_coverage": 0.0, "required_skills_held": 0.0},
+    "preferred": {"preferred_skill_coverage": 0.0},
+    "desired": {"desired_occupation_match": 0.0},
+    "past": {"past_occupation_match": 0.0},
+    "family": {"occupation_family_match": 0.0},
+    "industry": {"industry_match": 0.0},
+    "near": {},
+    "wage": {"wage_ratio_log": 0.0},
+    "experience": {"experience_gap": np.nan},
+    "hours": {"hours_gap": np.nan},
+    "program": {"program": GENERAL_PROGRAM},
+    "employer": {"cf_employer": 0.0},
+    "kind": {"cf_occupation": 0.0, "history_profile_cos": 0.0},
+    "co": {"cf_opening": 0.0},
+    "hired_like": {"employer_profile_cos": 0.0},
+}
 
 
 def record_fields(table: pd.DataFrame, fields: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
-    """The fields of ``table`` the rules read (those it has) and their values as one object array,
-    converted as :meth:`pandas.DataFrame.iterrows` converts them; :func:`records` takes rows of it."""
+    """The fields of ``table`` the reasons read (those it has) as one object array; :func:`records`
+    takes rows of it."""
     present = tuple(name for name in fields if name in table.columns)
     return present, table[list(present)].to_numpy(dtype=object)
 
@@ -60,193 +90,431 @@ def records(fields: tuple[tuple[str, ...], np.ndarray], rows: np.ndarray) -> lis
     return [dict(zip(names, row, strict=True)) for row in values[rows]]
 
 
-def _value(x: np.ndarray, name: str) -> float:
-    return float(x[_F[name]])
+# --------------------------------------------------------------------------- occupations and interest
 
 
-def _skills(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    required = text.skill_lists([list(opening["required_skills"] or ())])[0]
-    if not required:
-        return None
-    held = set(text.skill_lists([list(seeker["skills"] or ())], [seeker.get("intro")])[0])
-    common = [s for s in required if s in held]
-    if not common:
-        return None
-    return f"요구 기술 {len(required)}개 중 {len(common)}개 보유: {', '.join(common[:3])}"
+@cache
+def _ksco_codes() -> dict[str, str]:
+    return reference.ksco_occupations()["code"].to_dict()
 
 
-def _preferred(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    wanted = text.skill_lists([list(opening["preferred_skills"] or ())])[0]
-    held = set(text.skill_lists([list(seeker["skills"] or ())], [seeker.get("intro")])[0])
-    common = [s for s in wanted if s in held]
-    return f"우대 기술 보유: {', '.join(common[:3])}" if common else None
+@lru_cache(maxsize=100_000)
+def occupation_key(name: str) -> str:
+    """Two names are the same occupation when their keys are equal: the KSCO code the dictionary gives the
+    name exactly, else the name itself (normalised). No nearest-name guess: a reason must be certain."""
+    term = reference.normalize_term(name)
+    return _ksco_codes().get(term, f"~{term}")
 
 
-def _desired(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _value(x, "desired_occupation_match") > 0 and opening.get("occupation"):
-        return f"희망 직종과 일치: {opening['occupation']}"
-    return None
+def _family(name: object) -> str | None:
+    """The KSCO family (first three digits) of a name the dictionary knows exactly."""
+    key = occupation_key(name)
+    return None if key.startswith("~") else key[:3]
 
 
-def _past(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _value(x, "past_occupation_match") > 0 and opening.get("occupation"):
-        return f"같은 직종 경력: {opening['occupation']}"
-    if _value(x, "occupation_family_match") > 0 and opening.get("occupation"):
-        return f"관련 직종 경험 ({opening['occupation']})"
-    return None
+def _items(value: object) -> list[str]:
+    if value is None or value is pd.NA or isinstance(value, float):
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) for v in value if v]
+    return []
 
 
-def _distance(x: np.ndarray, seeker: Mapping, opening: Mapping, where: str) -> str | None:
-    km = _value(x, "distance_km")
-    limit = seeker.get("max_commute_km")
-    if np.isnan(km):
-        return None
-    within = limit is None or pd.isna(limit) or km <= float(limit)
-    if km <= 3.0 or within:
-        return f"{where}에서 {km:.1f}km"
-    return None
+@lru_cache(maxsize=100_000)
+def _canonical(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(reference.canonical_skills(names))
 
 
-# Employers see distance only in bands: a distance to a known workplace to 0.1 km would place the seeker's home.
-DISTANCE_BANDS_KM = (1.0, 3.0, 5.0, 10.0)
+def _skills(value: object) -> tuple[str, ...]:
+    """Canonical skill names of a list cell."""
+    return _canonical(tuple(_items(value)))
 
 
-def _distance_band(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _distance(x, seeker, opening, "근무지") is None:
-        return None
-    km = _value(x, "distance_km")
-    band = next((b for b in DISTANCE_BANDS_KM if km <= b), None)
-    return f"근무지에서 {band:g}km 이내" if band is not None else None
+@lru_cache(maxsize=100_000)
+def _terms(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(reference.normalize_term(n) for n in names)
 
 
-def _wage(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    ratio = _value(x, "wage_ratio_log")
-    hourly = _value(x, "opening_wage_hourly")
-    if np.isnan(ratio) or ratio < 0 or np.isnan(hourly):
-        return None
-    return f"희망 시급 이상 ({round(hourly, -1):,.0f}원)"
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
-def _industry(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _value(x, "industry_match") > 0 and opening.get("industry"):
-        return f"희망 업종: {opening['industry']}"
-    return None
+@dataclass(frozen=True)
+class Interest:
+    """What the events before one moment say, over table rows: who showed interest in what, and whom each
+    employer interviewed or hired. Reasons about the past rest on these only."""
+
+    liked: sp.csr_matrix  # seekers × openings: the seeker viewed, applied, ... before the moment
+    liked_t: sp.csr_matrix  # its transpose (openings × seekers)
+    employer_of: np.ndarray  # opening row → employer number
+    kinds: sp.csr_matrix  # seekers × occupation keys of the openings they showed interest in
+    employers: sp.csr_matrix  # seekers × employers they showed interest in
+    picked: sp.csr_matrix  # employers × seekers interviewed or hired
+    picked_keys: sp.csr_matrix  # employers × past-occupation keys of the seekers they picked
+    seeker_keys: sp.csr_matrix  # seekers × keys of their own past occupations
+    key_index: dict[str, int]
 
 
-def _program(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    program = reference.programs().get(opening.get("program") or "general")
-    if program is None or program.code == "general":
-        return None
-    limits = []
-    if program.age_min is not None:
-        limits.append(f"만 {program.age_min}세 이상")
-    if program.age_max is not None:
-        limits.append(f"만 {program.age_max}세 이하")
-    suffix = f" ({', '.join(limits)})" if limits else ""
-    return f"{program.name_ko} 대상{suffix}"
+def interest_at(events: pd.DataFrame, seekers: pd.DataFrame, openings: pd.DataFrame, moment: pd.Timestamp) -> Interest:
+    """The :class:`Interest` of the events strictly before ``moment`` (rows of these tables)."""
+    before = events[events["occurred_at"] < moment]
+    n_s, n_o = len(seekers), len(openings)
+    s = pd.Index(seekers["seeker_id"]).get_indexer(before["seeker_id"])
+    o = pd.Index(openings["opening_id"]).get_indexer(before["opening_id"])
+    known = (s >= 0) & (o >= 0)
+    kind = before["event"].to_numpy()
+
+    def matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+        out = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        out.data[:] = 1.0
+        return out
+
+    keys: dict[str, int] = {}
+    opening_keys = np.array([keys.setdefault(occupation_key(n), len(keys)) if n else -1
+                             for n in openings["occupation"].fillna("")])  # fmt: skip
+    past = [[keys.setdefault(occupation_key(n), len(keys)) for n in _items(v)] for v in seekers["occupations"]]
+    employer_of, employer_names = pd.factorize(openings["employer_id"])
+    n_e, n_k = len(employer_names), len(keys)
+    like = known & np.isin(kind, INTEREST_EVENTS)
+    liked = matrix(s[like], o[like], (n_s, n_o))
+    has_key = opening_keys >= 0
+    to_keys = matrix(np.flatnonzero(has_key), opening_keys[has_key], (n_o, n_k))
+    to_employers = matrix(np.arange(n_o), employer_of, (n_o, n_e))
+    pick = known & np.isin(kind, EMPLOYER_EVENTS)
+    picked = matrix(employer_of[o[pick]], s[pick], (n_e, n_s))
+    seeker_keys = matrix(np.repeat(np.arange(n_s), [len(p) for p in past]),
+                         np.array([k for p in past for k in p], dtype=np.intp), (n_s, n_k))  # fmt: skip
+    found = Interest(
+        liked=liked,
+        liked_t=liked.T.tocsr(),
+        employer_of=employer_of,
+        kinds=(liked @ to_keys).tocsr(),
+        employers=(liked @ to_employers).tocsr(),
+        picked=picked,
+        picked_keys=(picked @ seeker_keys).tocsr(),
+        seeker_keys=seeker_keys,
+        key_index=keys,
+    )
+    for part in (found.liked, found.liked_t, found.kinds, found.employers, found.picked, found.picked_keys,
+                 found.seeker_keys):  # fmt: skip
+        part.sum_duplicates()  # canonical: each row's columns sorted once (products leave them unsorted)
+    return found
 
 
-def _experience(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    needed = opening.get("experience_min_years")
-    if needed is None or pd.isna(needed) or float(needed) <= 0 or _value(x, "experience_gap") < 0:
-        return None
-    return f"요구 경력 충족 ({float(needed):g}년 이상)"
+def _gather(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """The column indices of these rows of a CSR matrix, one after another."""
+    starts, lengths = matrix.indptr[rows], matrix.indptr[rows + 1] - matrix.indptr[rows]
+    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    return matrix.indices[at]
 
 
-def _hours(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    gap = _value(x, "hours_gap")
-    if np.isnan(gap) or abs(gap) > 4:
-        return None
-    return f"희망 근무시간과 맞음 (주 {int(opening['hours_per_week'])}시간)"
+def _pick(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """matrix[rows[i], cols[i]] for each i, as a dense vector (searches each row's sorted columns)."""
+    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    out = np.zeros(len(rows))
+    if not len(rows) or not matrix.nnz:
+        return out
+    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    # Column indices are sorted within each row (canonical CSR), so row * width + column is sorted overall.
+    width = matrix.shape[1]
+    flat = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width + matrix.indices
+    at = np.searchsorted(flat, rows.astype(np.int64) * width + cols)
+    hit = (at < ends) & (at >= starts)
+    hit[hit] &= matrix.indices[at[hit]] == cols[hit]
+    out[hit] = matrix.data[at[hit]]
+    return out
 
 
-def _similar_history(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _value(x, "history_profile_cos") >= SIMILAR_HISTORY or _value(x, "cf_employer") >= SIMILAR_EMPLOYER:
-        return "전에 관심을 보인 공고와 비슷함"
-    return None
+def _co_interest(interest: Interest, s: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Whether another seeker who showed interest in one of the seeker's openings also did in this one."""
+    out = np.zeros(len(s), bool)
+    for seeker in np.unique(s):
+        others = _gather(interest.liked_t, _gather(interest.liked, np.array([seeker])))
+        others = np.unique(others[others != seeker])
+        if len(others):
+            rows = np.flatnonzero(s == seeker)
+            out[rows] = np.isin(o[rows], _gather(interest.liked, others))
+    return out
 
 
-def _employer_likes(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _value(x, "employer_profile_cos") >= SIMILAR_HIRES:
-        return "이 기업이 면접·채용한 인재와 비슷한 이력"
-    return None
+# --------------------------------------------------------------------------- the pairs
 
 
-def _text(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    if _value(x, "text_profile_cos") >= SIMILAR_TEXT:
-        return "경력·자기소개가 공고 내용과 비슷함"
-    return None
+@dataclass
+class Pairs:
+    """The rows a list shows, with everything their reasons and cautions read."""
+
+    side: str
+    model: PairModel
+    x: np.ndarray  # pair features, FEATURES order
+    s: np.ndarray  # seeker rows (into seekers and the Interest's tables)
+    o: np.ndarray  # opening rows
+    seekers: Encoded
+    openings: Encoded
+    seeker_records: Sequence[Mapping]
+    opening_records: Sequence[Mapping]
+    age_min: np.ndarray  # each row's opening's age rule, program and own (NaN: none)
+    age_max: np.ndarray
+    interest: Interest | None = None
+
+    def feature(self, name: str) -> np.ndarray:
+        return self.x[:, _F[name]].astype(np.float64)
+
+    def seeker_number(self, name: str) -> np.ndarray:
+        return self.seekers.numbers[name][self.s].astype(np.float64)
+
+    def opening_number(self, name: str) -> np.ndarray:
+        return self.openings.numbers[name][self.o].astype(np.float64)
 
 
-def _open(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    deadline = opening.get("deadline")
-    kind = EMPLOYMENT_TYPE_NAMES_KO.get(opening.get("employment_type") or "", "")
-    if deadline is not None and not pd.isna(deadline):
-        return f"{kind + ' ' if kind else ''}모집 중 (마감 {pd.Timestamp(deadline):%m월 %d일})".strip()
-    return f"{kind + ' ' if kind else ''}상시 모집 중".strip()
+def _number(value: float) -> str:
+    """A number as the rows hold it: whole numbers without a point, others exactly."""
+    return f"{value:g}" if float(f"{value:g}") == value else repr(float(value))
 
 
-def _eligible(x: np.ndarray, seeker: Mapping, opening: Mapping) -> str | None:
-    return "지원 자격 충족"
+def _won(value: float) -> str:
+    return f"{round(value, -1):,.0f}"
 
 
-SEEKER_RULES: tuple[Rule, ...] = (
-    _skills,
-    _desired,
-    _past,
-    lambda x, s, o: _distance(x, s, o, "집"),
-    _wage,
-    _program,
-    _industry,
-    _preferred,
-    _experience,
-    _hours,
-    _similar_history,
-    _text,
-)
-OPENING_RULES: tuple[Rule, ...] = (
-    _skills,
-    _past,
-    _desired,
-    _experience,
-    _preferred,
-    _employer_likes,
-    _distance_band,
-    _hours,
-    _text,
-)
-FALLBACK_RULES: tuple[Rule, ...] = (_open, _eligible)
+def _names(values: Sequence[str]) -> str:
+    return ", ".join(values[:NAMED])
 
 
-def reasons_for(
-    x: np.ndarray,
-    seekers: pd.DataFrame | Sequence[Mapping],
-    openings: pd.DataFrame | Sequence[Mapping],
-    side: str,
-) -> list[list[str]]:
-    """Two to four Korean reasons for each pair row (only the top-k rows are explained).
+def score_drops(p: Pairs, wanted: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """For each fact of :data:`WITHOUT` and the rows ``wanted[fact]``, how much lower the row's log score
+    is without it (0 where taking it away changes no feature). One scoring pass over the rows' copies."""
+    n = len(p.s)
+    limit = p.seeker_number("max_commute_km")
+    copies, rows, kinds = [p.x], [np.arange(n)], []
+    for kind, at in wanted.items():
+        x = p.x[at].copy()
+        for name, value in WITHOUT[kind].items():
+            x[:, _F[name]] = value
+        if kind == "near":
+            x[:, _F["distance_km"]] = np.where(np.isnan(limit[at]), NEAR_KM, limit[at])
+            x[:, _F["distance_over_tolerance"]] = np.where(np.isnan(limit[at]), np.nan, 1.0)
+        copies.append(x)
+        rows.append(at)
+        kinds.append(kind)
+    at = np.concatenate(rows)
+    score = p.model.fitted_score(p.side, np.concatenate(copies), p.seekers, p.openings, p.s[at], p.o[at])
+    log = np.log(np.maximum(score, 1e-300))
+    base, start, out = log[:n], n, {}
+    for kind, changed in zip(kinds, rows[1:], strict=True):
+        drop = np.zeros(n)
+        drop[changed] = base[changed] - log[start : start + len(changed)]
+        out[kind] = drop
+        start += len(changed)
+    return out
 
-    The seekers and openings of the pairs are table rows or records (field → value, see :func:`records`).
-    """
-    rules = SEEKER_RULES if side == "seeker" else OPENING_RULES
-    if isinstance(seekers, pd.DataFrame):
-        seekers = [row for _, row in seekers.iterrows()]
-    if isinstance(openings, pd.DataFrame):
-        openings = [row for _, row in openings.iterrows()]
+
+def _hired_like(history: Interest, p: Pairs) -> list[str]:
+    """For each row, the first of the seeker's past occupations that the opening's employer interviewed or
+    hired someone else of, before the moment ('' if none)."""
+    found: list[tuple[int, int, str]] = []
+    for i, seeker in enumerate(p.seeker_records):
+        for y in _items(seeker.get("occupations")):
+            key = history.key_index.get(occupation_key(y))
+            if key is not None:
+                found.append((i, key, y))
+    out = [""] * len(p.s)
+    if not found:
+        return out
+    rows, keys = np.array([f[0] for f in found]), np.array([f[1] for f in found])
+    names = [f[2] for f in found]
+    employer, s = history.employer_of[p.o[rows]], p.s[rows]
+    me = _pick(history.picked, employer, s) > 0
+    others = _pick(history.picked_keys, employer, keys) - np.where(me, _pick(history.seeker_keys, s, keys), 0)
+    for row, name, hit in zip(rows, names, others > 0, strict=True):
+        if hit and not out[row]:
+            out[row] = name
+    return out
+
+
+def _claims(p: Pairs) -> list[tuple[int, str, float, str]]:
+    """Every reason true of the rows, as (row, fact of :data:`WITHOUT` or '', extra weight, sentence);
+    whether each raised the score is decided after (:func:`reasons`)."""
+    seeker_side, found = p.side == "seeker", []
+    km, limit = p.feature("distance_km"), p.seeker_number("max_commute_km")
+    within = np.isfinite(km) & np.where(np.isnan(limit), km <= NEAR_KM, km <= limit)
+    offered, wanted = p.opening_number("wage_hourly"), p.seeker_number("desired_wage_hourly")
+    need, have = p.opening_number("experience_min_years"), p.seeker_number("experience_years")
+    hours, desired = p.opening_number("hours_per_week"), p.seeker_number("desired_hours")
+    with np.errstate(invalid="ignore"):
+        wage_ok = offered >= wanted
+        met = (need > 0) & (have >= need)
+        fits = np.abs(hours - desired) <= np.maximum(4.0, 0.2 * desired)
+    history = p.interest if p.interest is not None and len(p.s) else None
+    if history is not None and seeker_side:
+        same_employer = _pick(history.employers, p.s, history.employer_of[p.o]) > 0
+        keys = np.array([history.key_index.get(occupation_key(_text(r.get("occupation"))), -1)
+                         for r in p.opening_records])  # fmt: skip
+        same_kind = np.zeros(len(p.s), bool)
+        same_kind[keys >= 0] = _pick(history.kinds, p.s[keys >= 0], keys[keys >= 0]) > 0
+        cf = np.flatnonzero(p.feature("cf_opening") != 0)
+        co = np.zeros(len(p.s), bool)
+        if len(cf):
+            co[cf] = _co_interest(history, p.s[cf], p.o[cf])
+    if history is not None and not seeker_side:
+        hired_like = _hired_like(history, p)
+    for i in range(len(p.s)):
+        seeker, opening = p.seeker_records[i], p.opening_records[i]
+
+        def add(kind: str, sentence: str, extra: float = 0.0, i: int = i) -> None:
+            found.append((i, kind, extra, sentence))
+
+        occupation = _text(opening.get("occupation"))
+        required = _skills(opening.get("required_skills"))
+        held = set(_skills(seeker.get("skills")))
+        if required:
+            common = [s for s in required if s in held]
+            if common:
+                add("skills", f"요구 기술 {len(required)}개 중 {len(common)}개 보유: {_names(common)}")
+            said = [s for s in text.skills_in_text(_text(seeker.get("intro"))) if s in required and s not in held]
+            if said and seeker_side:
+                add("skills", f"자기소개에 적힌 요구 기술: {_names(said)}", -1e-9)
+        common = [s for s in _skills(opening.get("preferred_skills")) if s in held]
+        if common:
+            add("preferred", f"우대 기술 보유: {_names(common)}")
+        if occupation:
+            own, family = occupation_key(occupation), _family(occupation)
+            desired_names, past_names = _items(seeker.get("desired_occupations")), _items(seeker.get("occupations"))
+            same_desired = any(occupation_key(d) == own for d in desired_names)
+            same_past = any(occupation_key(d) == own for d in past_names)
+            if same_desired:
+                add("desired", f"희망 직종과 일치: {occupation}")
+            if same_past:
+                add("past", f"같은 직종 경력: {occupation}")
+            if family is not None and not same_past:
+                kin = [y for y in past_names if _family(y) == family]
+                if kin:
+                    add("family", f"관련 직종 경력: {kin[0]} → {occupation}")
+                kin = [y for y in desired_names if _family(y) == family]
+                if kin and not same_desired:
+                    add("family", f"희망 직종과 비슷한 일: {kin[0]} → {occupation}", -1e-9)
+        industry = _text(opening.get("industry"))
+        wanted_industries = _terms(tuple(_items(seeker.get("desired_industries")))) if seeker_side else ()
+        if industry and reference.normalize_term(industry) in wanted_industries:
+            add("industry", f"희망 업종: {industry}")
+        if within[i]:
+            band = next((b for b in DISTANCE_BANDS_KM if km[i] <= b), None)
+            if seeker_side:
+                add("near", f"집에서 {km[i]:.1f}km")
+            elif band is not None:
+                add("near", f"근무지에서 {band:g}km 이내")
+        if seeker_side and wage_ok[i]:
+            add("wage", f"희망 시급 이상 ({_won(offered[i])}원)")
+        if met[i]:
+            # Meeting what the job asks spares the fit's penalty a seeker without the experience would pay.
+            add("experience", f"요구 경력 충족 ({_number(need[i])}년 이상, 경력 {_number(have[i])}년)",
+                EXPERIENCE * need[i] ** 2)  # fmt: skip
+        if fits[i]:
+            add("hours", f"희망 근무시간과 맞음 (주 {int(hours[i])}시간)")
+        program = reference.programs().get(_text(opening.get("program")) or "general")
+        if seeker_side and program is not None and program.code != "general":
+            bounds = [f"만 {int(p.age_min[i])}세 이상"] if np.isfinite(p.age_min[i]) else []
+            bounds += [f"만 {int(p.age_max[i])}세 이하"] if np.isfinite(p.age_max[i]) else []
+            add("program", f"{program.name_ko} 대상" + (f" ({', '.join(bounds)})" if bounds else ""))
+        if history is not None and seeker_side:
+            if same_employer[i]:
+                add("employer", f"전에 관심을 보인 기업: {opening['employer_name']}")
+            if same_kind[i]:
+                add("kind", f"전에 관심을 보인 일과 같은 직종: {occupation}")
+            if co[i]:
+                add("co", "비슷한 구직자들이 관심을 보인 공고")
+        if history is not None and not seeker_side and hired_like[i]:
+            add("hired_like", f"이 기업이 면접·채용한 사람과 같은 직종 경력: {hired_like[i]}")
+        if seeker_side:
+            met_needs = access_met(seeker, opening)
+            if met_needs:
+                add("", f"필요한 편의 제공: {', '.join(ACCESS_NAMES_KO[c] for c in met_needs)}", 1e-9)
+    return found
+
+
+def reasons(p: Pairs) -> list[list[str]]:
+    """Up to :data:`MAX_REASONS` reasons of each row, those that raised the score most first."""
+    claims = _claims(p)
+    wanted: dict[str, list[int]] = {}
+    for i, kind, _, _ in claims:
+        if kind:
+            wanted.setdefault(kind, []).append(i)
+    drop = score_drops(p, {kind: np.unique(rows) for kind, rows in wanted.items()})
+    found: list[list[tuple[float, str]]] = [[] for _ in range(len(p.s))]
+    for i, kind, extra, sentence in claims:
+        weight = (drop[kind][i] if kind else 0.0) + extra
+        if weight > 0:
+            found[i].append((weight, sentence))
     out = []
-    for row, seeker, opening in zip(x, seekers, openings, strict=True):
+    for row in found:
+        row.sort(key=lambda item: -item[0])
+        out.append(list(dict.fromkeys(t for _, t in row))[:MAX_REASONS])
+    return out
+
+
+# --------------------------------------------------------------------------- access
+
+
+def access_met(seeker: Mapping, opening: Mapping) -> list[str]:
+    """The seeker's stated needs the opening states it meets (catalogue order)."""
+    needs = set(_items(seeker.get("access_needs")))
+    offered = set(_items(opening.get("access_offered")))
+    return [c for c in ACCESS_NAMES_KO if c in needs & offered]
+
+
+def access_unknown(seeker: Mapping, opening: Mapping) -> list[str]:
+    """The seeker's stated needs the opening says nothing about (catalogue order)."""
+    needs = set(_items(seeker.get("access_needs")))
+    stated = set(_items(opening.get("access_offered"))) | set(_items(opening.get("access_not_offered")))
+    return [c for c in ACCESS_NAMES_KO if c in needs - stated]
+
+
+# --------------------------------------------------------------------------- cautions
+
+
+def cautions(p: Pairs) -> list[list[str]]:
+    """Every stated preference or demand each row misses, as a short caution (employers: only those they
+    may read: hours, experience, education, skills)."""
+    seeker_side = p.side == "seeker"
+    hours, desired = p.opening_number("hours_per_week"), p.seeker_number("desired_hours")
+    with np.errstate(invalid="ignore"):
+        off_hours = np.abs(hours - desired) > np.maximum(4.0, 0.2 * desired)
+        km, limit = p.feature("distance_km"), p.seeker_number("max_commute_km")
+        far = km > limit
+        offered, wanted = p.opening_number("wage_hourly"), p.seeker_number("desired_wage_hourly")
+        low_wage = wanted - offered > 0.5  # under half a won apart, the two are the same wage computed twice
+        need, have = p.opening_number("experience_min_years"), p.seeker_number("experience_years")
+        short = (need > 0) & ~(have >= need)
+    out: list[list[str]] = []
+    for i in range(len(p.s)):
+        seeker, opening = p.seeker_records[i], p.opening_records[i]
         found: list[str] = []
-        for rule in rules:
-            reason = rule(row, seeker, opening)
-            if reason and reason not in found:
-                found.append(reason)
-            if len(found) == MAX_REASONS:
-                break
-        for rule in FALLBACK_RULES:
-            if len(found) >= MIN_REASONS:
-                break
-            reason = rule(row, seeker, opening)
-            if reason and reason not in found:
-                found.append(reason)
+        if off_hours[i]:
+            found.append(f"주 {int(hours[i])}시간 (희망 주 {int(desired[i])}시간)")
+        if seeker_side and far[i]:
+            found.append(f"통근 한도 {_number(limit[i])}km 초과 ({km[i]:.1f}km)")
+        if seeker_side and low_wage[i]:
+            found.append(f"희망 시급 미만 (시급 {_won(offered[i])}원, 희망 {_won(wanted[i])}원)")
+        if short[i]:
+            held = f"{_number(have[i])}년" if np.isfinite(have[i]) else "미기재"
+            found.append(f"요구 경력 {_number(need[i])}년 (경력 {held})")
+        asked, level = _text(opening.get("education_min")), _text(seeker.get("education"))
+        if asked and asked != "none" and (not level or EDUCATION_RANK[level] < EDUCATION_RANK[asked]):
+            found.append(f"요구 학력 {EDUCATION_NAMES_KO[asked]} (학력 {EDUCATION_NAMES_KO.get(level, '미기재')})")
+        required = _skills(opening.get("required_skills"))
+        if required:
+            held_skills = {*_skills(seeker.get("skills")), *text.skills_in_text(_text(seeker.get("intro")))}
+            if not held_skills & set(required):
+                found.append(f"요구 기술 미보유: {_names(required)}")
+        if seeker_side:
+            unknown = access_unknown(seeker, opening)
+            if unknown:
+                found.append(f"접근성 확인 필요 ({', '.join(ACCESS_NAMES_KO[c] for c in unknown)})")
         out.append(found)
     return out
+
+
+def explain(p: Pairs) -> tuple[list[list[str]], list[list[str]]]:
+    """The reasons and the cautions of each row."""
+    return reasons(p), cautions(p)

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from matcher import crowding, eligibility, explain, lists
 from matcher.encoded import Encoded
-from matcher.explain import reasons_for
 from matcher.lists import Scored
 from matcher.pair_views import BlockView
 from matcher.ranker import FEATURES, PairModel
@@ -48,7 +48,7 @@ from matcher.retrieval import SHORTLIST
 
 # Parts the events are kept in before the newer ones are joined into one (Matcher.add_events).
 EVENT_PARTS = 64
-
+FEW_IDS = 8  # up to this many ids are looked up one by one
 # Events that mean the seeker already applied: rejected and declined imply an application too.
 APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained", "rejected", "declined")
 
@@ -65,13 +65,15 @@ class _OpenView:
 
 @dataclass(frozen=True)
 class Match:
-    """One ranked pair with its score and Korean reasons."""
+    """One ranked pair with its score, Korean reasons (what raised the score) and cautions (stated
+    preferences the pair misses)."""
 
     rank: int
     seeker_id: str
     opening_id: str
     score: float
     reasons: tuple[str, ...]
+    cautions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class Matcher:
         self._hire_pairs = _first_times(events, ("hired",))
         self._history_tables = (self.seekers, self.openings, self.seeker_codes, self.opening_codes)
         self._models_at: dict[pd.Timestamp, PairModel] = {}
+        self._interest_at: dict[pd.Timestamp, explain.Interest] = {}
+        self._guest = False  # a search profile: no history of its own
         self._seeker_state()
         self._opening_state()
         self._index_applied()
@@ -164,6 +168,8 @@ class Matcher:
         if changes.keys() & {"_event_parts", "seekers", "openings"} and "_history_tables" not in changes:
             new._history_tables = (new.seekers, new.openings, new.seeker_codes, new.opening_codes)
             new._models_at = {}  # refitted histories read the events and tables
+        if changes.keys() & {"_event_parts", "seekers", "openings"}:
+            new._interest_at = {}
         return new
 
     def model_at(self, as_of: pd.Timestamp | str) -> PairModel:
@@ -205,6 +211,7 @@ class Matcher:
             seeker_codes=self.model.featurizer_.encode_seekers(profiles),
             _applied_pairs=self._applied_pairs.iloc[:0],
             _history_tables=self._history_tables,  # the guest has no history of its own to refit
+            _guest=True,
         )
         return guest.matches(list(profiles["seeker_id"]), as_of, k, opening_mask=opening_mask)
 
@@ -335,9 +342,7 @@ class Matcher:
     def rules_time(as_of: pd.Timestamp) -> np.datetime64:
         """The moment the hard rules look at: a bare date means its whole day, so an
         application or hire recorded earlier that day already counts."""
-        as_of = pd.Timestamp(as_of)
-        end = as_of + pd.Timedelta(days=1) if as_of == as_of.normalize() else as_of
-        return end.to_datetime64()
+        return _rules_time(pd.Timestamp(as_of))
 
     def _index_applied(self) -> None:
         """Applications as arrays sorted by seeker row, so the rules at any as-of date are quick lookups."""
@@ -412,14 +417,42 @@ class Matcher:
         return open_now.rows, self._allowed(rows, open_now, as_of, exclude_applied=True)
 
     # -- ranking -----------------------------------------------------------------------------
-    def _reasons(self, x: np.ndarray, s: np.ndarray, o: np.ndarray, side: str) -> list[list[str]]:
-        """Reasons for pairs (s[i], o[i]) of table rows, from the fields the rules read (taken once per
-        Matcher as one object array per table) rather than from pandas rows."""
+    def interest(self, as_of: pd.Timestamp | str) -> explain.Interest:
+        """What the events before the lists' moment (:meth:`rules_time`) say, for reasons about the past."""
+        moment = pd.Timestamp(self.rules_time(pd.Timestamp(as_of)))
+        found = self._interest_at.get(moment)
+        if found is None:
+            found = explain.interest_at(self.events, self.seekers, self.openings, moment)
+            if len(self._interest_at) >= 8:
+                self._interest_at.clear()
+            self._interest_at[moment] = found
+        return found
+
+    def _explain(
+        self, x: np.ndarray, s: np.ndarray, o: np.ndarray, side: str, as_of: pd.Timestamp
+    ) -> tuple[list[list[str]], list[list[str]]]:
+        """Reasons and cautions for pairs (s[i], o[i]) of table rows (only the rows a list shows), from the
+        fields they read (taken once per Matcher as one object array per table) rather than pandas rows."""
         if self._seeker_fields is None:
             self._seeker_fields = explain.record_fields(self.seekers, explain.SEEKER_FIELDS)
         if self._opening_fields is None:
             self._opening_fields = explain.record_fields(self.openings, explain.OPENING_FIELDS)
-        return reasons_for(x, explain.records(self._seeker_fields, s), explain.records(self._opening_fields, o), side)
+        ages = self.rules["age_min"][o], self.rules["age_max"][o]
+        pairs = explain.Pairs(
+            side=side,
+            model=self.model_at(as_of),
+            x=x,
+            s=s,
+            o=o,
+            seekers=self.seeker_codes,
+            openings=self.opening_codes,
+            seeker_records=explain.records(self._seeker_fields, s),
+            opening_records=explain.records(self._opening_fields, o),
+            age_min=np.where(ages[0] > eligibility.NO_AGE_MIN, ages[0], np.nan),
+            age_max=np.where(ages[1] < eligibility.NO_AGE_MAX, ages[1], np.nan),
+            interest=None if self._guest or not len(s) else self.interest(as_of),
+        )
+        return explain.explain(pairs)
 
     def _scored(
         self,
@@ -446,17 +479,19 @@ class Matcher:
             considered.append(opening_rows[oi])
         return lists.pools(Scored(seeker_rows[si], opening_rows[oi], x, score, miss), side, k, padded)
 
-    def _listed(self, side: str, found: Scored, k: int, padded: bool = False) -> list[Match]:
+    def _listed(self, side: str, found: Scored, k: int, as_of: pd.Timestamp, padded: bool = False) -> list[Match]:
         """The top ``k`` of each query of scored pairs, ranked, with reasons. A seeker's list holds pairs
         that miss a stated preference only among its first :data:`matcher.fit.SHORT_LIST` entries, unless
         ``padded``."""
         keep, ranks = lists.ranked(found, side, k, padded)
-        reasons = self._reasons(found.x[keep], found.s[keep], found.o[keep], side)
+        reasons, cautions = self._explain(found.x[keep], found.s[keep], found.o[keep], side, as_of)
         seeker_ids = self.seeker_codes.ids[found.s[keep]]
         opening_ids = self.opening_codes.ids[found.o[keep]]
         return [
-            Match(int(r), str(si), str(oi), round(float(v), 6), tuple(why))
-            for r, si, oi, v, why in zip(ranks, seeker_ids, opening_ids, found.score[keep], reasons, strict=True)
+            Match(int(r), str(si), str(oi), round(float(v), 6), tuple(why), tuple(but))
+            for r, si, oi, v, why, but in zip(
+                ranks, seeker_ids, opening_ids, found.score[keep], reasons, cautions, strict=True
+            )
         ]
 
     def matches(
@@ -542,7 +577,7 @@ class Matcher:
             view = BlockView(self.seeker_codes, open_now.codes, block, None)
             parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset, padded, considered))
         found = Scored.concat(parts, len(FEATURES))
-        listed = self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, padded)
+        listed = self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, as_of, padded)
         scored = np.unique(np.concatenate(considered)) if considered else np.zeros(0, dtype=np.intp)
         return Listing(listed, frozenset(self.opening_codes.ids[scored].tolist()))
 
@@ -574,7 +609,7 @@ class Matcher:
             block = rows[start : start + per_chunk]
             ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block))
             view = BlockView(self.seeker_codes, self.opening_codes, None if whole else pool, block)
-            out.extend(self._listed("opening", self._scored("opening", view, ok, when, k, pool, block), k))
+            out.extend(self._listed("opening", self._scored("opening", view, ok, when, k, pool, block), k, when))
         return out
 
     # -- pairs chosen by the caller (assignment of program slots) ------------------------------
@@ -622,10 +657,10 @@ class Matcher:
             self.seeker_codes, self.opening_codes, self.openings, s, o, np.full(len(s), as_of.to_datetime64())
         )
         score = model.fitted_score("seeker", x, self.seeker_codes, self.opening_codes, s, o)
-        reasons = self._reasons(x, s, o, "seeker")
+        reasons, cautions = self._explain(x, s, o, "seeker", as_of)
         return [
-            Match(1, str(si), str(oi), round(float(v), 6), tuple(why))
-            for si, oi, v, why in zip(seeker_ids, opening_ids, score, reasons, strict=True)
+            Match(1, str(si), str(oi), round(float(v), 6), tuple(why), tuple(but))
+            for si, oi, v, why, but in zip(seeker_ids, opening_ids, score, reasons, cautions, strict=True)
         ]
 
     def _rules(self, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -634,11 +669,20 @@ class Matcher:
     @staticmethod
     def _rows(index: pd.Index, ids: list[str], kind: str) -> np.ndarray:
         ids = list(dict.fromkeys(ids))  # each id once, in the order given
-        rows = index.get_indexer(ids)
+        if len(ids) <= FEW_IDS:  # a hash lookup per id; building an indexer costs far more for one list
+            rows = np.array([index.get_loc(i) if i in index else -1 for i in ids], dtype=np.intp)
+        else:
+            rows = index.get_indexer(ids)
         if (rows < 0).any():
             missing = [i for i, r in zip(ids, rows, strict=True) if r < 0][:10]
             raise KeyError(f"unknown {kind} id(s): {', '.join(map(str, missing))}")
         return rows
+
+
+@lru_cache(maxsize=64)
+def _rules_time(as_of: pd.Timestamp) -> np.datetime64:
+    end = as_of + pd.Timedelta(days=1) if as_of == as_of.normalize() else as_of
+    return end.to_datetime64()
 
 
 def _first_times(events: pd.DataFrame, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:

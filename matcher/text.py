@@ -68,19 +68,31 @@ def make_vectorizer(analyzer: str, min_df: int = 1) -> TfidfVectorizer:
     raise ValueError(f"unknown text analyzer {analyzer!r}: use 'char' or 'kiwi'")
 
 
+# A clause that only hopes for or prepares a skill does not hold it ("미싱을 배우고 싶습니다", "준비 중").
+_ASPIRATION = re.compile(r"준비|배우|싶|희망|예정|관심|하려|없습니다|못")
+_CLAUSE = re.compile(r"[.!?\n,]")
+
+
 @cache
-def _skill_pattern() -> re.Pattern[str]:
-    """One alternation of every known skill variant, longest first, over space-free text."""
-    variants = sorted((v for v in skill_synonyms() if len(v) >= 2), key=len, reverse=True)
-    return re.compile("|".join(re.escape(v) for v in variants))
+def _variants() -> tuple[str, ...]:
+    return tuple(v for v in skill_synonyms() if len(v) >= 2)
 
 
-def skills_in_text(text: str | None) -> list[str]:
-    """Canonical skills mentioned in free text (e.g. an intro saying '재봉틀 10년')."""
-    if not text:
-        return []
-    found = _skill_pattern().findall(normalize_term(text))
-    return [skill_synonyms()[f] for f in found]
+@lru_cache(maxsize=50_000)
+def skills_in_text(text: object) -> tuple[str, ...]:
+    """Canonical skills a free text says the person has (e.g. an intro saying '재봉틀 10년'): every known
+    variant in a clause that does not only hope for or prepare it. Anything but text holds none."""
+    if not isinstance(text, str) or not text:
+        return ()
+    found: dict[str, None] = {}
+    for clause in _CLAUSE.split(text):
+        if _ASPIRATION.search(clause):
+            continue
+        plain = normalize_term(clause)
+        for variant in _variants():
+            if variant in plain:
+                found.setdefault(skill_synonyms()[variant], None)
+    return tuple(found)
 
 
 def skill_lists(lists: Sequence[Sequence[str]], texts: Sequence[str | None] | None = None) -> list[list[str]]:

@@ -35,7 +35,8 @@ DESCRIPTION = """
 - 한정된 사업 자리 배정 (`POST /assignments`)
 - 결과 기록 (`POST /events`)
 
-Every match carries two to four short Korean reasons. Errors are `{"detail": ...}` in Korean.
+Every match carries up to four short Korean reasons (what raised it, true of the data) and cautions
+(stated preferences it misses). Errors are `{"detail": ...}` in Korean.
 """
 
 

@@ -68,7 +68,12 @@ def match_items(
             memo[opening_id] = opening_summary({name: c[row] for name, c in zip(SUMMARY_COLUMNS, columns, strict=True)})
     return [
         MatchItem(
-            rank=m.rank, opening_id=m.opening_id, score=m.score, reasons=list(m.reasons), opening=memo[m.opening_id]
+            rank=m.rank,
+            opening_id=m.opening_id,
+            score=m.score,
+            reasons=list(m.reasons),
+            cautions=list(m.cautions),
+            opening=memo[m.opening_id],
         )
         for m in found
     ]
@@ -108,6 +113,7 @@ def candidate_items(
             seeker_id=m.seeker_id,
             score=m.score,
             reasons=list(m.reasons),
+            cautions=list(m.cautions),
             profile=profile_for_employer(r, today, band),
         )
         for m, (_, r) in zip(found, rows.iterrows(), strict=True)

@@ -230,7 +230,8 @@ class MatchItem(BaseModel):
     rank: int
     opening_id: str
     score: float
-    reasons: list[str]
+    reasons: list[str] = Field(description="what raised the score, true of the data (up to four; may be none)")
+    cautions: list[str] = Field(default_factory=list, description="stated preferences the opening misses")
     opening: OpeningSummary
 
 
@@ -251,7 +252,8 @@ class CandidateItem(BaseModel):
     rank: int
     seeker_id: str
     score: float
-    reasons: list[str]
+    reasons: list[str] = Field(description="what raised the score (only what an employer may read)")
+    cautions: list[str] = Field(default_factory=list, description="what the seeker lacks of the opening's demands")
     profile: SeekerForEmployer
 
 
@@ -311,6 +313,7 @@ class Placement(BaseModel):
     score: float
     pinned: bool
     reasons: list[str]
+    cautions: list[str] = Field(default_factory=list)
 
 
 class Unplaced(BaseModel):

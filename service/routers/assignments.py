@@ -81,7 +81,14 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
     with live.scoring:
         explained = matcher.explain_pairs(placed_s, placed_o, when)
     placements = [
-        {"seeker_id": s, "opening_id": o, "score": round(float(v), 6), "pinned": bool(p), "reasons": list(m.reasons)}
+        {
+            "seeker_id": s,
+            "opening_id": o,
+            "score": round(float(v), 6),
+            "pinned": bool(p),
+            "reasons": list(m.reasons),
+            "cautions": list(m.cautions),
+        }
         for s, o, v, p, m in zip(placed_s, placed_o, best.scores, best.pinned, explained, strict=True)
     ]
     why = assignment.unplaced_reasons(score, best.seekers)

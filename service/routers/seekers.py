@@ -184,7 +184,7 @@ def seeker_matches(
     engine: EngineDep,
     query: Annotated[MatchQuery, Query()],
 ) -> Response:
-    """Openings for one seeker, best first, each with two to four Korean reasons."""
+    """Openings for one seeker, best first, each with its Korean reasons and cautions."""
     # (Not in the docstring, which is the published description.) The body is answered as serialized once:
     # the response model documents it, it is not validated again. A cache hit is usually answered before it
     # gets here, by service.fastlists (same checks, same log row).

@@ -51,6 +51,8 @@ def test_the_desk_shows_the_apis_ranked_list_and_filters(site: TestClient, token
     assert _listed(page.text) == [m["opening_id"] for m in api["matches"]] and len(api["matches"]) == 10
     for reason in api["matches"][0]["reasons"]:
         assert reason in html.unescape(page.text)
+    for caution in (c for m in api["matches"] for c in m["cautions"]):
+        assert caution in html.unescape(page.text)
     # The hours filter (matcher.filters, through the API's query): stated hours only, at most the value.
     for hours, expect_empty in ((39, True), (40, False)):
         filtered = site.get("/desk/seekers/S100", params={"max_hours": hours})
@@ -130,6 +132,12 @@ def test_candidates_are_masked_and_consenting(site: TestClient, tokens: dict[str
         assert str(row["birth_year"]) not in page  # only the age band
         assert row["intro"] not in page
     assert "중장년" not in page  # the seekers' groups are never shown to an employer
+    listed = _api(site, tokens["employer"], "GET", "/openings/O000/candidates", params={"as_of": AS_OF}).json()
+    shown_api = [item for item in listed["candidates"] if item["seeker_id"] in shown]
+    assert shown_api
+    for item in shown_api:  # the employer's reasons and cautions (what a candidate lacks) are on the page too
+        for text in item["reasons"] + item["cautions"]:
+            assert text in html.unescape(page)
 
 
 def test_an_interview_ask_is_recorded_without_contact_data(
@@ -239,6 +247,8 @@ def test_the_program_board_pins_excludes_assigns_and_confirms(
                      "as_of": AS_OF}).json()  # fmt: skip
     assert placed == [f"{p['seeker_id']},{p['opening_id']}" for p in api["placements"]] and len(placed) == 3
     assert f"{young[0]},Y0" in placed and f"{young[1]},Y1" not in placed
+    for caution in (c for p in api["placements"] for c in p["cautions"]):
+        assert caution in html.unescape(run.text)
     done = site.post("/desk/programs/confirm", data={"csrf_token": csrf, "program": "youth_1on1", "placed": placed})
     assert done.status_code == 200 and "배정 3건을 확정" in done.text
     for pair in placed:
