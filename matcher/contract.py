@@ -72,6 +72,7 @@ SEEKER_COLUMNS: tuple[Column, ...] = (
     Column("max_commute_km", "float", low=0),
     Column("intro", "text"),
     Column("consent_employer_view", "bool", default=False),
+    Column("access_needs", "enum_list", choices=domain.ACCESS_KINDS),
 )
 
 OPENING_COLUMNS: tuple[Column, ...] = (
@@ -100,6 +101,8 @@ OPENING_COLUMNS: tuple[Column, ...] = (
     Column("posted_at", "date", required=True),
     Column("deadline", "date"),
     Column("description", "text"),
+    Column("access_offered", "enum_list", choices=domain.ACCESS_KINDS),
+    Column("access_not_offered", "enum_list", choices=domain.ACCESS_KINDS),
 )
 
 EVENT_COLUMNS: tuple[Column, ...] = (

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from matcher import domain, reference, text
 from matcher.domain import EDUCATION_NAMES_KO, EDUCATION_RANK
 from matcher.encoded import Encoded
-from matcher.fit import EXPERIENCE
+from matcher.fit import ACCESS_UNKNOWN, EXPERIENCE
 from matcher.ranker import FEATURES, PairModel
 
 MAX_REASONS = 4
@@ -429,7 +429,9 @@ def _claims(p: Pairs) -> list[tuple[int, str, float, str]]:
         if seeker_side:
             met_needs = access_met(seeker, opening)
             if met_needs:
-                add("", f"필요한 편의 제공: {', '.join(ACCESS_NAMES_KO[c] for c in met_needs)}", 1e-9)
+                # a stated accommodation spares the fit's cost of a need the opening leaves unsaid
+                add("", f"필요한 편의 제공: {', '.join(ACCESS_NAMES_KO[c] for c in met_needs)}",
+                    ACCESS_UNKNOWN * len(met_needs))  # fmt: skip
     return found
 
 

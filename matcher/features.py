@@ -73,6 +73,10 @@ def _epoch_seconds(dates: pd.Series) -> np.ndarray:
     return np.where(np.isnat(values), np.nan, values.astype(np.int64).astype(float))
 
 
+def _empty_lists(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series([()] * len(frame), index=frame.index, dtype=object)
+
+
 def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame:
         return np.full(len(frame), np.nan)
@@ -248,6 +252,7 @@ class Featurizer:
                 "experience_years": _number(seekers, "experience_years"),
                 "birth_year": _number(seekers, "birth_year"),
                 "groups": eligibility.group_matrix(seekers["groups"]),
+                "access_needs": eligibility.access_bits(seekers.get("access_needs", _empty_lists(seekers))),
                 # Occupation names the dictionary does not know (codes of another system, typos).
                 "unknown_occupations": (
                     named - np.array([len(d) + len(p) for d, p in zip(desired, past, strict=True)])
@@ -302,6 +307,10 @@ class Featurizer:
                 "unknown_occupations": np.array(
                     [len(n) - len(c) for n, c in zip(named, own, strict=True)], dtype=float
                 ),
+                "access_offered": eligibility.access_bits(openings.get("access_offered", _empty_lists(openings))),
+                # what the opening says either way about access: a need outside it is unknown
+                "access_stated": eligibility.access_bits(openings.get("access_offered", _empty_lists(openings)))
+                | eligibility.access_bits(openings.get("access_not_offered", _empty_lists(openings))),
             },
         )
 

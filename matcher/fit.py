@@ -4,7 +4,7 @@ A ranker learns from behaviour, and behaviour in a busy district piles onto the 
 whatever a seeker asked for. The stated preferences and the opening's stated demands therefore act
 outside the model, as a multiplicative factor on its score (a sum on the log scale):
 
-    log fit = − hours − commute − experience − no tie
+    log fit = − hours − commute − experience − no tie − access
 
 - hours: more hours a week than wanted cost ``HOURS_OVER × log(H / h)`` (20 h wanted, 40 h offered:
   e^−2.1 ≈ 0.13; 35 h wanted: 0.67; 7 h wanted, 20 h offered: 0.04), fewer cost ``HOURS_UNDER ×
@@ -21,6 +21,9 @@ outside the model, as a multiplicative factor on its score (a sum on the log sca
   backend developer's job, however popular it is. Only occupations the dictionary knows can show
   that two jobs are unrelated: when either side names one it does not know (codes of another
   system), no tie is assumed missing.
+- access: each access need the seeker stated that the opening says nothing about costs
+  ``ACCESS_UNKNOWN`` (e^−0.5 ≈ 0.61): it may be met, but an opening that states it is surer. A need
+  the opening states it does not meet is a hard rule (:mod:`matcher.eligibility`), not a cost.
 
 A pair *misses* a stated preference (:func:`misses`) when the job asks for more than
 ``HOURS_SLACK`` times the hours wanted, lies beyond the commute limit, asks for
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.eligibility import bit_count
 from matcher.pair_views import BlockView, PairView
 
 HOURS_OVER = 3.0
@@ -45,6 +49,7 @@ COMMUTE_STEP = 1.0
 COMMUTE_SLOPE = 2.0
 EXPERIENCE = 0.1
 NO_TIE = 12.0
+ACCESS_UNKNOWN = 0.5
 HOURS_SLACK = 1.5  # half as many hours again as wanted misses the wish
 EXPERIENCE_SLACK = 3.0  # three years short of what the job asks misses it
 SHORT_LIST = 5  # a list reaches this length even with pairs that miss a stated preference
@@ -84,7 +89,15 @@ def penalties(view: PairView | BlockView, found: dict[str, np.ndarray]) -> dict[
         "commute": np.where(beyond > 0, COMMUTE_STEP + COMMUTE_SLOPE * beyond, 0.0),
         "experience": EXPERIENCE * gap**2,
         "no_tie": np.where((found["required_skill_count"] > 0) & ~tie & known, NO_TIE, 0.0),
+        "access": ACCESS_UNKNOWN * unknown_access(view),
     }
+
+
+def unknown_access(view: PairView | BlockView) -> np.ndarray:
+    """How many of the seeker's access needs the opening says nothing about (pairs or block)."""
+    needs = view.seeker(view.seekers.numbers["access_needs"]).astype(np.int64)
+    stated = view.opening(view.openings.numbers["access_stated"]).astype(np.int64)
+    return bit_count(needs & ~stated)
 
 
 def misses(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarray:

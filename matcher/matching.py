@@ -139,6 +139,7 @@ class Matcher:
         self.seeker_row = pd.Index(self.seekers["seeker_id"])
         self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
         self.groups = self.seeker_codes.numbers["groups"]
+        self.needs = self.seeker_codes.numbers["access_needs"]
         self._consent = self.seekers["consent_employer_view"].fillna(False).astype(bool).to_numpy()
         self._seeker_fields: tuple | None = None  # what the reasons read, made on first use
 
@@ -403,7 +404,7 @@ class Matcher:
 
     def _allowed(self, rows: np.ndarray, open_now: _OpenView, as_of: pd.Timestamp, exclude_applied: bool) -> np.ndarray:
         """Block mask over (seeker rows × the day's open openings): eligible, and not applied to before."""
-        ok = eligibility.eligible_block(self.birth_year[rows], self.groups[rows], open_now.rules)
+        ok = eligibility.eligible_block(self.birth_year[rows], self.groups[rows], open_now.rules, self.needs[rows])
         if exclude_applied:
             ok &= ~self._applied_block(rows, open_now.rows, as_of)
         return ok
@@ -607,7 +608,9 @@ class Matcher:
         per_chunk = max(1, chunk_pairs // max(len(pool), 1))
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
-            ok = eligibility.eligible_block(self.birth_year[pool], self.groups[pool], self._rules(block))
+            ok = eligibility.eligible_block(
+                self.birth_year[pool], self.groups[pool], self._rules(block), self.needs[pool]
+            )
             view = BlockView(self.seeker_codes, self.opening_codes, None if whole else pool, block)
             out.extend(self._listed("opening", self._scored("opening", view, ok, when, k, pool, block), k, when))
         return out
@@ -618,7 +621,7 @@ class Matcher:
         rows = self._rows(self.opening_row, opening_ids, "opening")
         if len(rows) == 0:
             return []
-        ok = eligibility.eligible_block(self.birth_year, self.groups, self._rules(rows)).any(axis=1)
+        ok = eligibility.eligible_block(self.birth_year, self.groups, self._rules(rows), self.needs).any(axis=1)
         return self.seekers["seeker_id"][ok].tolist()
 
     def score_matrix(self, seeker_ids: list[str], opening_ids: list[str], as_of: pd.Timestamp | str) -> np.ndarray:
@@ -630,7 +633,9 @@ class Matcher:
         out = np.full((len(s_rows), len(o_rows)), np.nan)
         if not out.size:
             return out
-        ok = eligibility.eligible_block(self.birth_year[s_rows], self.groups[s_rows], self._rules(o_rows))
+        ok = eligibility.eligible_block(
+            self.birth_year[s_rows], self.groups[s_rows], self._rules(o_rows), self.needs[s_rows]
+        )
         ok &= self.open_mask(as_of)[o_rows][None, :] & ~self._applied_block(s_rows, o_rows, as_of)
         bi, oi = np.nonzero(ok)
         if len(bi):

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from matcher import cells, domain, reference
 from matcher.contract import ID_LENGTH, MAX_INT
@@ -49,6 +58,8 @@ Item = Annotated[
 Items = Annotated[list[Item], Field(max_length=50)]
 Text = Annotated[str, StringConstraints(max_length=5000), AfterValidator(plain_text)]
 Group = Literal[domain.GROUPS]
+Access = Literal[domain.ACCESS_KINDS]
+AccessList = Annotated[list[Access], Field(max_length=len(domain.ACCESS_KINDS))]
 Education = Literal[domain.EDUCATION_LEVELS]
 WageType = Literal[domain.WAGE_TYPES]
 EmploymentType = Literal[domain.EMPLOYMENT_TYPES]
@@ -94,6 +105,12 @@ class SeekerProfile(Input):
     desired_hours: Hours | None = None
     max_commute_km: Annotated[float, Field(ge=0, le=1000)] | None = None
     intro: Text | None = None
+    access_needs: AccessList = Field(
+        default_factory=list,
+        examples=[["step_free_entrance"]],
+        description="workplace access the seeker needs (never shown to employers); an opening that states "
+        "it does not offer one is never listed",
+    )
 
 
 class SeekerFields(SeekerProfile):
@@ -167,6 +184,15 @@ class OpeningFields(Input):
     posted_at: date | datetime
     deadline: date | datetime | None = None
     description: Text | None = None
+    access_offered: AccessList = Field(default_factory=list, examples=[["step_free_entrance", "elevator"]])
+    access_not_offered: AccessList = Field(default_factory=list, examples=[["seated_work"]])
+
+    @model_validator(mode="after")
+    def _access_once(self) -> OpeningFields:
+        both = sorted(set(self.access_offered) & set(self.access_not_offered))
+        if both:
+            raise ValueError(f"같은 편의를 제공함과 제공하지 않음에 함께 적을 수 없습니다: {', '.join(both)}")
+        return self
 
 
 class OpeningCreate(OpeningFields):
@@ -199,6 +225,8 @@ class OpeningPublic(BaseModel):
     posted_at: LocalDateTime
     deadline: LocalDateTime | None = None
     description: str | None = None
+    access_offered: list[str] = []
+    access_not_offered: list[str] = []
 
 
 class OpeningSummary(BaseModel):

@@ -63,6 +63,7 @@ seekers = Table(
     Column("max_commute_km", Float),
     Column("intro", Text),
     Column("consent_employer_view", Boolean, nullable=False, default=False),
+    Column("access_needs", JSON, nullable=False, default=list, server_default="[]"),  # matcher.domain.ACCESS_KINDS
 )
 
 openings = Table(
@@ -92,6 +93,8 @@ openings = Table(
     Column("posted_at", DateTime, nullable=False),
     Column("deadline", DateTime),
     Column("description", Text),
+    Column("access_offered", JSON, nullable=False, default=list, server_default="[]"),
+    Column("access_not_offered", JSON, nullable=False, default=list, server_default="[]"),
 )
 
 events = Table(

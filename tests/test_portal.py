@@ -45,6 +45,8 @@ SPEC_OPENING_COLUMNS = [
     "posted_at",
     "deadline",
     "description",
+    "access_offered",
+    "access_not_offered",
 ]
 
 PORTAL_HEADER = [

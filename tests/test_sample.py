@@ -28,13 +28,13 @@ SPEC_COLUMNS = {
     "seekers.csv": [
         "seeker_id", "name", "birth_year", "gender", "dong", "lat", "lon", "groups", "education", "experience_years",
         "occupations", "skills", "desired_occupations", "desired_industries", "desired_wage_type",
-        "desired_wage_amount", "desired_hours", "max_commute_km", "intro", "consent_employer_view",
+        "desired_wage_amount", "desired_hours", "max_commute_km", "intro", "consent_employer_view", "access_needs",
     ],
     "openings.csv": [
         "opening_id", "employer_id", "employer_name", "title", "occupation", "industry", "dong", "lat", "lon",
         "wage_type", "wage_amount", "hours_per_week", "employment_type", "required_skills", "preferred_skills",
         "education_min", "experience_min_years", "program", "target_groups", "age_min", "age_max", "positions",
-        "posted_at", "deadline", "description",
+        "posted_at", "deadline", "description", "access_offered", "access_not_offered",
     ],
     "events.csv": ["seeker_id", "opening_id", "event", "occurred_at"],
 }  # fmt: skip

@@ -820,6 +820,44 @@ def _convert_people(src: dict[str, str], out: dict[str, str], row: _Row) -> None
         )
 
 
+# Workplace access the posting states, as (code, offered?, pattern); a posting that says nothing
+# leaves both columns empty (unknown, never "not offered").
+_HOURS_NEGOTIABLE = r"유연\s*근무|시차\s*출퇴근|(요일|시간)[^.\n]{0,12}(탄력|조정\s*가능|협의\s*가능)"
+_ACCESS_PHRASES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    ("step_free_entrance", True, re.compile(r"휠체어[^.,\n]{0,20}(가능|근무|출입|이용)|경사로|문턱\s*없")),
+    ("elevator", False, re.compile(r"(엘리베이터|승강기)\s*(없|미설치|이용\s*불가)")),
+    ("elevator", True, re.compile(r"(엘리베이터|승강기)\s*(있|완비|설치|이용\s*가능)")),
+    ("accessible_toilet", True, re.compile(r"장애인\s*(전용\s*)?화장실")),
+    ("seated_work", True, re.compile(r"앉아서\s*(하는|일|근무|작업)|좌식\s*(근무|작업)")),
+    ("seated_work", False, re.compile(r"서서\s*(일|근무|작업|하는)|입식\s*(근무|작업)")),
+    ("sign_language", True, re.compile(r"(수어|수화)\s*(통역|가능|지원)")),
+    ("flexible_hours", True, re.compile(_HOURS_NEGOTIABLE)),
+)
+
+
+def parse_access(*texts: str) -> tuple[list[str], list[str]]:
+    """Access the posting's texts state it offers and does not offer (codes of matcher.domain.ACCESS_KINDS);
+    a code stated both ways is left out (unclear)."""
+    offered: dict[str, None] = {}
+    not_offered: dict[str, None] = {}
+    for text in texts:
+        plain = " ".join((text or "").split())
+        for code, yes, pattern in _ACCESS_PHRASES:
+            if pattern.search(plain):
+                (offered if yes else not_offered).setdefault(code, None)
+    both = offered.keys() & not_offered.keys()
+    return [c for c in offered if c not in both], [c for c in not_offered if c not in both]
+
+
+def _convert_access(src: dict[str, str], out: dict[str, str], row: _Row) -> None:
+    offered, not_offered = parse_access(src.get("직무내용", ""), src.get("근무시간", ""))
+    out["access_offered"] = ";".join(offered)
+    out["access_not_offered"] = ";".join(not_offered)
+    if offered or not_offered:
+        said = ", ".join([*(f"{c} 제공" for c in offered), *(f"{c} 없음" for c in not_offered)])
+        row.note("직무내용", said, "access_from_text", "본문에 적힌 근무 환경을 접근성 항목으로 옮김 (확인 필요)")
+
+
 def _convert_location(src: dict[str, str], out: dict[str, str], row: _Row) -> None:
     address = src.get("근무예정지", "")
     place = locate(address, src.get("region", ""))
@@ -891,6 +929,7 @@ def convert_row(src: dict[str, str], row: _Row) -> dict[str, str]:
     _convert_terms(src, out, row, week)
     _convert_licences(src, out, row)
     _convert_people(src, out, row)
+    _convert_access(src, out, row)
     _convert_dates(src, out, row)
     _scrub_rrn(out, row)
     return out

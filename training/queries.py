@@ -35,6 +35,8 @@ class Tables:
         self.opening_row = pd.Index(self.openings["opening_id"])
         self.birth_year = self.seekers["birth_year"].astype(float).to_numpy()
         self.groups = eligibility.group_matrix(self.seekers["groups"])
+        empty = pd.Series([()] * len(self.seekers), index=self.seekers.index, dtype=object)
+        self.needs = eligibility.access_bits(self.seekers.get("access_needs", empty))
         self.rules = eligibility.opening_rules(self.openings)
         self.posted, self.last_open = eligibility.opening_days(self.openings)
         if self.always_open:
@@ -53,7 +55,9 @@ class Tables:
 
     def eligible_block(self, seeker_rows: np.ndarray, opening_rows: np.ndarray | None = None) -> np.ndarray:
         rules = self.rules if opening_rows is None else {k: v[opening_rows] for k, v in self.rules.items()}
-        return eligibility.eligible_block(self.birth_year[seeker_rows], self.groups[seeker_rows], rules)
+        return eligibility.eligible_block(
+            self.birth_year[seeker_rows], self.groups[seeker_rows], rules, self.needs[seeker_rows]
+        )
 
 
 @dataclass
@@ -178,7 +182,7 @@ def _sample_eligible_seekers(
     """
     draws = rng.integers(len(tables.seekers), size=(len(openings), 4 * n))
     ok = eligibility.eligible(
-        tables.birth_year, tables.groups, tables.rules, draws.ravel(), np.repeat(openings, draws.shape[1])
+        tables.birth_year, tables.groups, tables.rules, draws.ravel(), np.repeat(openings, draws.shape[1]), tables.needs
     ).reshape(draws.shape)
     order = np.argsort(draws, axis=1, kind="stable")
     repeated = np.zeros_like(ok)

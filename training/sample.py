@@ -180,8 +180,66 @@ def build(
     seekers = _make_seekers(rng, world, n_seekers)
     step()
     events = _simulate(rng, world, seekers, openings, progress)
+    _access(np.random.default_rng([seed, 12]), seekers.table, openings.table)
     step()
     return SampleWorld(world, seekers, openings, events)
+
+
+# --------------------------------------------------------------------------- accessibility
+
+# What a kind of workplace states about access: (offered, probability), (not offered, probability) per
+# code, by words of the occupation or industry. Workplaces that say nothing stay common: a real posting
+# rarely states all of it.
+_ACCESS_BY_WORK: tuple[tuple[tuple[str, ...], dict[str, float], dict[str, float]], ...] = (
+    (("하역", "지게차", "택배", "포장", "청소", "미화", "보수", "순찰", "경비", "요양", "가사", "주차"),
+     {"flexible_hours": 0.1}, {"seated_work": 0.85, "step_free_entrance": 0.2}),
+    (("IT", "사무", "마케터", "분석", "디자이너", "경리", "엔지니어", "프로그래머", "행정"),
+     {"seated_work": 0.85, "elevator": 0.6, "accessible_toilet": 0.4, "step_free_entrance": 0.5,
+      "flexible_hours": 0.35, "sign_language": 0.05}, {}),
+    (("재봉", "재단", "제화", "구두", "의복", "패턴", "봉제", "수선"),
+     {"seated_work": 0.7}, {"elevator": 0.35, "step_free_entrance": 0.3}),
+    (("조리", "제빵", "바리스타", "접객", "판매", "급식"),
+     {"step_free_entrance": 0.3}, {"seated_work": 0.6}),
+    (("공공", "문화", "사회복지", "보육"),
+     {"elevator": 0.6, "accessible_toilet": 0.6, "step_free_entrance": 0.6, "sign_language": 0.15}, {}),
+)  # fmt: skip
+_STATES_ACCESS = 0.7  # share of openings that say anything about access
+# Seekers' needs: disabled seekers state them often, some seniors and career-break seekers too.
+_NEEDS = {
+    "wheelchair": (("step_free_entrance", 1.0), ("accessible_toilet", 0.8), ("elevator", 0.6)),
+    "hearing": (("sign_language", 1.0),),
+    "seated": (("seated_work", 1.0), ("flexible_hours", 0.3)),
+    "hours": (("flexible_hours", 1.0),),
+}
+_NEED_KIND = {"wheelchair": 0.35, "hearing": 0.2, "seated": 0.25, "hours": 0.2}
+
+
+def _access(rng: np.random.Generator, seekers: pd.DataFrame, openings: pd.DataFrame) -> None:
+    """Access columns (in place): what openings state they offer or not, by kind of work, and what some
+    seekers need (wheelchair users need a step-free entrance; their intro says so). A stream of its own,
+    so the rest of the world is what it was without them."""
+    offered, not_offered = [], []
+    for occupation, industry in zip(openings["occupation"].fillna(""), openings["industry"].fillna(""), strict=True):
+        says = rng.random() < _STATES_ACCESS
+        rule = next((r for r in _ACCESS_BY_WORK if any(w in occupation or w in industry for w in r[0])), None)
+        yes = [c for c, p in (rule[1] if rule else {"step_free_entrance": 0.2}).items() if rng.random() < p]
+        no = [c for c, p in (rule[2] if rule else {}).items() if rng.random() < p and c not in yes]
+        offered.append(tuple(sorted(yes)) if says else ())
+        not_offered.append(tuple(sorted(no)) if says else ())
+    openings["access_offered"] = pd.Series(offered, index=openings.index, dtype=object)
+    openings["access_not_offered"] = pd.Series(not_offered, index=openings.index, dtype=object)
+    needs, intros = [], []
+    kinds, shares = list(_NEED_KIND), np.array(list(_NEED_KIND.values()))
+    for groups, intro in zip(seekers["groups"], seekers["intro"].fillna(""), strict=True):
+        chance = 0.6 if "disabled" in groups else 0.08 if ("senior" in groups or "career_break" in groups) else 0.0
+        kind = kinds[rng.choice(len(kinds), p=shares)] if rng.random() < chance else None
+        if kind is not None and "disabled" not in groups:
+            kind = "hours" if "career_break" in groups else "seated"
+        wanted = tuple(sorted(c for c, p in _NEEDS[kind] if rng.random() < p)) if kind else ()
+        needs.append(wanted)
+        intros.append(f"{intro} 휠체어를 사용합니다.".strip() if kind == "wheelchair" else intro)
+    seekers["access_needs"] = pd.Series(needs, index=seekers.index, dtype=object)
+    seekers["intro"] = pd.Series(intros, index=seekers.index, dtype=object)
 
 
 # --------------------------------------------------------------------------- vocabulary

@@ -62,12 +62,17 @@ LABELS: dict[str, str] = {
     "posted_at": "게시일",
     "deadline": "마감일",
     "description": "공고 설명",
+    "access_needs": "필요한 근무 편의",
+    "access_offered": "제공하는 근무 편의",
+    "access_not_offered": "제공하지 않는 근무 편의",
 }
 HINTS: dict[str, str] = {
     "skills": "쉼표(,)로 구분해 여러 개를 적을 수 있습니다. 예: 미싱, 재단",
     "desired_occupations": "쉼표로 구분. 예: 바리스타, 매장관리",
     "max_commute_km": "집에서 직선거리",
     "desired_hours": "예: 시간제는 20, 전일제는 40",
+    "access_needs": "고른 편의를 제공하지 않는다고 밝힌 공고는 보여 주지 않습니다. 기업에는 보이지 않습니다.",
+    "access_not_offered": "여기 고른 편의가 필요한 구직자에게는 이 공고가 추천되지 않습니다.",
 }
 GENDER_KO = {"F": "여성", "M": "남성", "X": "밝히지 않음"}
 
@@ -85,6 +90,9 @@ FIELD_CHOICES: dict[str, dict[str, str]] = {
     "wage_type": WAGE_KO,
     "employment_type": domain.EMPLOYMENT_TYPE_NAMES_KO,
     "program": PROGRAM_KO,
+    "access_needs": domain.ACCESS_NAMES_KO,
+    "access_offered": domain.ACCESS_NAMES_KO,
+    "access_not_offered": domain.ACCESS_NAMES_KO,
 }
 
 

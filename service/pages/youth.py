@@ -26,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 # The short form leaves these out (birth year is asked as an age); any other field of SeekerProfile is shown.
 OMIT = ("birth_year", "gender", "lat", "lon", "intro", "occupations")
 # Shown folded under "더 자세히".
-MORE = ("groups", "education", "experience_years", "desired_industries", "max_commute_km")
+MORE = ("groups", "education", "experience_years", "desired_industries", "max_commute_km", "access_needs")
 RESULTS = 10
 
 
