@@ -24,25 +24,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from matcher import domain, reference, text
 from matcher.domain import EDUCATION_NAMES_KO, EDUCATION_RANK
 from matcher.encoded import Encoded
 from matcher.fit import ACCESS_UNKNOWN, EXPERIENCE
+from matcher.interest import Interest, co_interest, occupation_family, occupation_key, pick
 from matcher.ranker import FEATURES, PairModel
 
 MAX_REASONS = 4
 DISTANCE_BANDS_KM = (1.0, 3.0, 5.0, 10.0)  # employers see distance only in bands
 NEAR_KM = 3.0  # "집에서 …km" needs the seeker's own limit, or this near when none is stated
 NAMED = 3  # names listed in one reason at most
-# Events that show a seeker's interest in an opening, and an employer's in a seeker.
-INTEREST_EVENTS = ("viewed", "applied", "interviewed", "hired", "retained", "rejected", "declined")
-EMPLOYER_EVENTS = ("interviewed", "hired", "retained")
 ACCESS_NAMES_KO: dict[str, str] = domain.ACCESS_NAMES_KO
 
 # The fields of the two records that reasons and cautions read (see :func:`record_fields`).
@@ -93,25 +90,6 @@ def records(fields: tuple[tuple[str, ...], np.ndarray], rows: np.ndarray) -> lis
 # --------------------------------------------------------------------------- occupations and interest
 
 
-@cache
-def _ksco_codes() -> dict[str, str]:
-    return reference.ksco_occupations()["code"].to_dict()
-
-
-@lru_cache(maxsize=100_000)
-def occupation_key(name: str) -> str:
-    """Two names are the same occupation when their keys are equal: the KSCO code the dictionary gives the
-    name exactly, else the name itself (normalised). No nearest-name guess: a reason must be certain."""
-    term = reference.normalize_term(name)
-    return _ksco_codes().get(term, f"~{term}")
-
-
-def _family(name: object) -> str | None:
-    """The KSCO family (first three digits) of a name the dictionary knows exactly."""
-    key = occupation_key(name)
-    return None if key.startswith("~") else key[:3]
-
-
 def _items(value: object) -> list[str]:
     if value is None or value is pd.NA or isinstance(value, float):
         return []
@@ -139,104 +117,6 @@ def _terms(names: tuple[str, ...]) -> frozenset[str]:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-@dataclass(frozen=True)
-class Interest:
-    """What the events before one moment say, over table rows: who showed interest in what, and whom each
-    employer interviewed or hired. Reasons about the past rest on these only."""
-
-    liked: sp.csr_matrix  # seekers × openings: the seeker viewed, applied, ... before the moment
-    liked_t: sp.csr_matrix  # its transpose (openings × seekers)
-    employer_of: np.ndarray  # opening row → employer number
-    kinds: sp.csr_matrix  # seekers × occupation keys of the openings they showed interest in
-    employers: sp.csr_matrix  # seekers × employers they showed interest in
-    picked: sp.csr_matrix  # employers × seekers interviewed or hired
-    picked_keys: sp.csr_matrix  # employers × past-occupation keys of the seekers they picked
-    seeker_keys: sp.csr_matrix  # seekers × keys of their own past occupations
-    key_index: dict[str, int]
-
-
-def interest_at(events: pd.DataFrame, seekers: pd.DataFrame, openings: pd.DataFrame, moment: pd.Timestamp) -> Interest:
-    """The :class:`Interest` of the events strictly before ``moment`` (rows of these tables)."""
-    before = events[events["occurred_at"] < moment]
-    n_s, n_o = len(seekers), len(openings)
-    s = pd.Index(seekers["seeker_id"]).get_indexer(before["seeker_id"])
-    o = pd.Index(openings["opening_id"]).get_indexer(before["opening_id"])
-    known = (s >= 0) & (o >= 0)
-    kind = before["event"].to_numpy()
-
-    def matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-        out = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-        out.data[:] = 1.0
-        return out
-
-    keys: dict[str, int] = {}
-    opening_keys = np.array([keys.setdefault(occupation_key(n), len(keys)) if n else -1
-                             for n in openings["occupation"].fillna("")])  # fmt: skip
-    past = [[keys.setdefault(occupation_key(n), len(keys)) for n in _items(v)] for v in seekers["occupations"]]
-    employer_of, employer_names = pd.factorize(openings["employer_id"])
-    n_e, n_k = len(employer_names), len(keys)
-    like = known & np.isin(kind, INTEREST_EVENTS)
-    liked = matrix(s[like], o[like], (n_s, n_o))
-    has_key = opening_keys >= 0
-    to_keys = matrix(np.flatnonzero(has_key), opening_keys[has_key], (n_o, n_k))
-    to_employers = matrix(np.arange(n_o), employer_of, (n_o, n_e))
-    pick = known & np.isin(kind, EMPLOYER_EVENTS)
-    picked = matrix(employer_of[o[pick]], s[pick], (n_e, n_s))
-    seeker_keys = matrix(np.repeat(np.arange(n_s), [len(p) for p in past]),
-                         np.array([k for p in past for k in p], dtype=np.intp), (n_s, n_k))  # fmt: skip
-    found = Interest(
-        liked=liked,
-        liked_t=liked.T.tocsr(),
-        employer_of=employer_of,
-        kinds=(liked @ to_keys).tocsr(),
-        employers=(liked @ to_employers).tocsr(),
-        picked=picked,
-        picked_keys=(picked @ seeker_keys).tocsr(),
-        seeker_keys=seeker_keys,
-        key_index=keys,
-    )
-    for part in (found.liked, found.liked_t, found.kinds, found.employers, found.picked, found.picked_keys,
-                 found.seeker_keys):  # fmt: skip
-        part.sum_duplicates()  # canonical: each row's columns sorted once (products leave them unsorted)
-    return found
-
-
-def _gather(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-    """The column indices of these rows of a CSR matrix, one after another."""
-    starts, lengths = matrix.indptr[rows], matrix.indptr[rows + 1] - matrix.indptr[rows]
-    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    return matrix.indices[at]
-
-
-def _pick(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """matrix[rows[i], cols[i]] for each i, as a dense vector (searches each row's sorted columns)."""
-    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
-    out = np.zeros(len(rows))
-    if not len(rows) or not matrix.nnz:
-        return out
-    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
-    # Column indices are sorted within each row (canonical CSR), so row * width + column is sorted overall.
-    width = matrix.shape[1]
-    flat = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width + matrix.indices
-    at = np.searchsorted(flat, rows.astype(np.int64) * width + cols)
-    hit = (at < ends) & (at >= starts)
-    hit[hit] &= matrix.indices[at[hit]] == cols[hit]
-    out[hit] = matrix.data[at[hit]]
-    return out
-
-
-def _co_interest(interest: Interest, s: np.ndarray, o: np.ndarray) -> np.ndarray:
-    """Whether another seeker who showed interest in one of the seeker's openings also did in this one."""
-    out = np.zeros(len(s), bool)
-    for seeker in np.unique(s):
-        others = _gather(interest.liked_t, _gather(interest.liked, np.array([seeker])))
-        others = np.unique(others[others != seeker])
-        if len(others):
-            rows = np.flatnonzero(s == seeker)
-            out[rows] = np.isin(o[rows], _gather(interest.liked, others))
-    return out
 
 
 # --------------------------------------------------------------------------- the pairs
@@ -325,8 +205,9 @@ def _hired_like(history: Interest, p: Pairs) -> list[str]:
     rows, keys = np.array([f[0] for f in found]), np.array([f[1] for f in found])
     names = [f[2] for f in found]
     employer, s = history.employer_of[p.o[rows]], p.s[rows]
-    me = _pick(history.picked, employer, s) > 0
-    others = _pick(history.picked_keys, employer, keys) - np.where(me, _pick(history.seeker_keys, s, keys), 0)
+    me = pick(history.picked, employer, s) > 0
+    own = np.where(me, pick(history.seeker_keys, s, keys), 0)  # the seeker is not "someone like" itself
+    others = pick(history.picked_keys, employer, keys) - own
     for row, name, hit in zip(rows, names, others > 0, strict=True):
         if hit and not out[row]:
             out[row] = name
@@ -348,15 +229,15 @@ def _claims(p: Pairs) -> list[tuple[int, str, float, str]]:
         fits = np.abs(hours - desired) <= np.maximum(4.0, 0.2 * desired)
     history = p.interest if p.interest is not None and len(p.s) else None
     if history is not None and seeker_side:
-        same_employer = _pick(history.employers, p.s, history.employer_of[p.o]) > 0
+        same_employer = pick(history.employers, p.s, history.employer_of[p.o]) > 0
         keys = np.array([history.key_index.get(occupation_key(_text(r.get("occupation"))), -1)
                          for r in p.opening_records])  # fmt: skip
         same_kind = np.zeros(len(p.s), bool)
-        same_kind[keys >= 0] = _pick(history.kinds, p.s[keys >= 0], keys[keys >= 0]) > 0
+        same_kind[keys >= 0] = pick(history.kinds, p.s[keys >= 0], keys[keys >= 0]) > 0
         cf = np.flatnonzero(p.feature("cf_opening") != 0)
         co = np.zeros(len(p.s), bool)
         if len(cf):
-            co[cf] = _co_interest(history, p.s[cf], p.o[cf])
+            co[cf] = co_interest(history, p.s[cf], p.o[cf])
     if history is not None and not seeker_side:
         hired_like = _hired_like(history, p)
     for i in range(len(p.s)):
@@ -379,7 +260,7 @@ def _claims(p: Pairs) -> list[tuple[int, str, float, str]]:
         if common:
             add("preferred", f"우대 기술 보유: {_names(common)}")
         if occupation:
-            own, family = occupation_key(occupation), _family(occupation)
+            own, family = occupation_key(occupation), occupation_family(occupation)
             desired_names, past_names = _items(seeker.get("desired_occupations")), _items(seeker.get("occupations"))
             same_desired = any(occupation_key(d) == own for d in desired_names)
             same_past = any(occupation_key(d) == own for d in past_names)
@@ -388,10 +269,10 @@ def _claims(p: Pairs) -> list[tuple[int, str, float, str]]:
             if same_past:
                 add("past", f"같은 직종 경력: {occupation}")
             if family is not None and not same_past:
-                kin = [y for y in past_names if _family(y) == family]
+                kin = [y for y in past_names if occupation_family(y) == family]
                 if kin:
                     add("family", f"관련 직종 경력: {kin[0]} → {occupation}")
-                kin = [y for y in desired_names if _family(y) == family]
+                kin = [y for y in desired_names if occupation_family(y) == family]
                 if kin and not same_desired:
                     add("family", f"희망 직종과 비슷한 일: {kin[0]} → {occupation}", -1e-9)
         industry = _text(opening.get("industry"))

@@ -41,6 +41,7 @@ import pandas as pd
 
 from matcher import crowding, eligibility, explain, lists
 from matcher.encoded import Encoded
+from matcher.interest import Interest, interest_at
 from matcher.lists import Scored
 from matcher.pair_views import BlockView
 from matcher.ranker import FEATURES, PairModel
@@ -117,7 +118,7 @@ class Matcher:
         self._hire_pairs = _first_times(events, ("hired",))
         self._history_tables = (self.seekers, self.openings, self.seeker_codes, self.opening_codes)
         self._models_at: dict[pd.Timestamp, PairModel] = {}
-        self._interest_at: dict[pd.Timestamp, explain.Interest] = {}
+        self._interest_at: dict[pd.Timestamp, Interest] = {}
         self._guest = False  # a search profile: no history of its own
         self._seeker_state()
         self._opening_state()
@@ -418,12 +419,12 @@ class Matcher:
         return open_now.rows, self._allowed(rows, open_now, as_of, exclude_applied=True)
 
     # -- ranking -----------------------------------------------------------------------------
-    def interest(self, as_of: pd.Timestamp | str) -> explain.Interest:
+    def interest(self, as_of: pd.Timestamp | str) -> Interest:
         """What the events before the lists' moment (:meth:`rules_time`) say, for reasons about the past."""
         moment = pd.Timestamp(self.rules_time(pd.Timestamp(as_of)))
         found = self._interest_at.get(moment)
         if found is None:
-            found = explain.interest_at(self.events, self.seekers, self.openings, moment)
+            found = interest_at(self.events, self.seekers, self.openings, moment)
             if len(self._interest_at) >= 8:
                 self._interest_at.clear()
             self._interest_at[moment] = found
