@@ -308,6 +308,8 @@ class Matcher:
                 for day, view in list(self._open_cache.items())  # (a list at once: other threads add days)
                 if (new.positions_left(day)[view.rows] > 0).all()
             }
+        if self._interest_at and events["occurred_at"].min() >= max(self._interest_at):
+            new._interest_at = dict(self._interest_at)  # the new events are after every day it holds
         return new
 
     def _applications_appended(self, added: pd.DataFrame) -> dict[str, object] | None:
@@ -420,8 +422,12 @@ class Matcher:
 
     # -- ranking -----------------------------------------------------------------------------
     def interest(self, as_of: pd.Timestamp | str) -> Interest:
-        """What the events before the lists' moment (:meth:`rules_time`) say, for reasons about the past."""
-        moment = pd.Timestamp(self.rules_time(pd.Timestamp(as_of)))
+        """What the events before the lists' day say, for reasons about the past (kept per day).
+
+        The day's start, not the end the hard rules count to: a reason about the past then rests on a part
+        of what the list knows (never on more), and the events recorded during the day, which a service
+        writes all day long, leave it as it was (:meth:`add_events`)."""
+        moment = pd.Timestamp(as_of).normalize()
         found = self._interest_at.get(moment)
         if found is None:
             found = interest_at(self.events, self.seekers, self.openings, moment)
