@@ -127,7 +127,9 @@ def test_a_young_applicant_gets_ranked_openings_on_a_360_px_phone(contexts) -> N
     b.inspect(page, "youth-results")
 
 
-def test_a_counselor_finds_a_seeker_sees_ten_openings_and_records_a_hire(contexts, world: site.World) -> None:
+def test_a_counselor_finds_a_seeker_sees_ten_openings_and_records_a_hire(
+    contexts, world: site.World, base_url: str
+) -> None:
     page = sign_in(contexts(), world.tokens["counselor"])
     assert page.url.endswith("/desk")
     seeker, name = world.data.seekers[["seeker_id", "name"]].iloc[12]
@@ -140,6 +142,12 @@ def test_a_counselor_finds_a_seeker_sees_ten_openings_and_records_a_hire(context
     for i in range(10):
         assert matches.nth(i).locator("ul.reasons li, ul.cautions li").count() >= 1
     before = _opening_ids(page)
+    # The cautions beside each opening are the API's, in its order.
+    api = httpx.get(f"{base_url}/seekers/{seeker}/matches", params={"as_of": world.as_of},
+                    headers={"Authorization": f"Bearer {world.tokens['counselor']}"}).json()["matches"]  # fmt: skip
+    assert [m["opening_id"] for m in api] == before
+    shown = [matches.nth(i).locator("ul.cautions li").all_inner_texts() for i in range(10)]
+    assert shown == [m["cautions"] for m in api]
     # An application takes the opening off the list; a hire is stored.
     page.get_by_role("button", name=re.compile(rf"\({before[0]}\): 지원함")).click()
     expect(page.get_by_role("status")).to_contain_text("지원")
