@@ -29,6 +29,7 @@ TEMPLATES.env.globals.update(
     EMPLOYMENT_KO=domain.EMPLOYMENT_TYPE_NAMES_KO,
     WAGE_KO=forms.WAGE_KO,
     PROGRAM_KO=forms.PROGRAM_KO,
+    ACCESS_KO=domain.ACCESS_NAMES_KO,
     CSRF_FIELD=sessions.CSRF_FIELD,
     LABELS=forms.LABELS,
     # The profile keys the desk shows in their own words; any other field of the profile is listed after them.

@@ -301,3 +301,16 @@ def test_an_interview_ask_follows_the_rules_of_the_employers_candidate_list(
     assert refused.status_code == 404
     # The counselor, who sees every candidate, may ask.
     assert _api(site, counselor, "POST", "/openings/AG1/interviews", json={"seeker_id": pinned[0]}).status_code == 201
+
+
+def test_access_needs_are_asked_and_shown_in_korean(site: TestClient, tokens: dict[str, str]) -> None:
+    youth = site.get("/").text
+    assert 'name="access_needs" value="step_free_entrance"' in youth and "계단 없는 출입구" in youth
+    counselor = tokens["counselor"]
+    profile = _api(site, counselor, "GET", "/seekers/S100").json()
+    body = {k: v for k, v in profile.items() if k != "seeker_id"} | {"access_needs": ["step_free_entrance"]}
+    assert _api(site, counselor, "PUT", "/seekers/S100", json=body).status_code == 200
+    sign_in(site, counselor)
+    page = html.unescape(site.get("/desk/seekers/S100").text)
+    assert "필요한 근무 편의" in page and "계단 없는 출입구" in page
+    assert 'value="step_free_entrance" checked' in site.get("/desk/seekers/S100/edit").text
