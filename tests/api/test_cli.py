@@ -77,6 +77,10 @@ def test_recommend_neutralises_formulas(test_key: str, model_dir: Path, tmp_path
     assert main([*args, "--seekers", "=1+1,S001", "--out", str(out)]) == 0
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[1][0] == "'=1+1" and not [c for r in rows for c in r if c[:1] in cells.FORMULA_STARTS]
+    assert rows[0] == ["seeker_id", "rank", "opening_id", "score", "reasons", "cautions"]
+    assert main([*args, "--openings", "all", "--out", str(out)]) == 0
+    header = next(csv.reader(out.open(encoding="utf-8")))
+    assert header == ["opening_id", "rank", "seeker_id", "score", "reasons", "cautions"]
 
 
 def test_recommend_into_a_missing_folder_stops_before_any_work(
