@@ -62,6 +62,15 @@ WITHOUT: dict[str, dict[str, float]] = {
     "past": {"past_occupation_match": 0.0},
     "family": {"occupation_family_match": 0.0},
     "industry": {"industry_match": 0.0},
+    # every tie at once: an opening that asks for skills sends a pair with no tie to the back (matcher.fit)
+    "tie": {
+        "required_skill_coverage": 0.0,
+        "required_skills_held": 0.0,
+        "desired_occupation_match": 0.0,
+        "past_occupation_match": 0.0,
+        "occupation_family_match": 0.0,
+        "industry_match": 0.0,
+    },
     "near": {},
     "wage": {"wage_ratio_log": 0.0},
     "experience": {"experience_gap": np.nan},
@@ -316,17 +325,31 @@ def _claims(p: Pairs) -> list[tuple[int, str, float, str]]:
     return found
 
 
+# The facts that tie a seeker to an opening; together they share what the tie as a whole raised.
+TIES = frozenset({"skills", "desired", "past", "family", "industry"})
+
+
 def reasons(p: Pairs) -> list[list[str]]:
-    """Up to :data:`MAX_REASONS` reasons of each row, those that raised the score most first."""
+    """Up to :data:`MAX_REASONS` reasons of each row, those that raised the score most first.
+
+    A tie (skills held, an occupation or industry in common) counts what it raised alone, and its share
+    of what the row's ties raised together: two ties each keep a pair from the back of the list, though
+    neither alone does."""
     claims = _claims(p)
     wanted: dict[str, list[int]] = {}
+    ties = np.zeros(len(p.s))
     for i, kind, _, _ in claims:
         if kind:
             wanted.setdefault(kind, []).append(i)
+        if kind in TIES:
+            wanted.setdefault("tie", []).append(i)
+            ties[i] += 1
     drop = score_drops(p, {kind: np.unique(rows) for kind, rows in wanted.items()})
     found: list[list[tuple[float, str]]] = [[] for _ in range(len(p.s))]
     for i, kind, extra, sentence in claims:
         weight = (drop[kind][i] if kind else 0.0) + extra
+        if kind in TIES:
+            weight += max(drop["tie"][i], 0.0) / ties[i]
         if weight > 0:
             found[i].append((weight, sentence))
     out = []
