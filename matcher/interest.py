@@ -21,6 +21,7 @@ from matcher import reference
 # Events that show a seeker's interest in an opening, and an employer's in a seeker.
 INTEREST_EVENTS = ("viewed", "applied", "interviewed", "hired", "retained", "rejected", "declined")
 EMPLOYER_EVENTS = ("interviewed", "hired", "retained")
+FEW_PICKS = 64  # up to this many lookups are searched row by row
 
 
 @cache
@@ -121,6 +122,12 @@ def pick(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     if not len(rows) or not matrix.nnz:
         return out
     starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    if len(rows) <= FEW_PICKS:  # one list's rows: a search in each row beats a pass over the whole matrix
+        for i, (a, b, c) in enumerate(zip(starts, ends, cols, strict=True)):
+            j = a + int(np.searchsorted(matrix.indices[a:b], c))
+            if j < b and matrix.indices[j] == c:
+                out[i] = matrix.data[j]
+        return out
     # Column indices are sorted within each row (canonical CSR), so row * width + column is sorted overall.
     width = matrix.shape[1]
     flat = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width + matrix.indices
