@@ -891,19 +891,29 @@ def format_cells(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFra
             text = dates.dt.strftime("%Y-%m-%d").where(~has_time, dates.dt.strftime("%Y-%m-%dT%H:%M:%S"))
             out[col.name] = text.fillna("")
         elif col.kind == "int":
-            text = pd.to_numeric(values, errors="coerce").astype("Int64").astype(str).replace("<NA>", "")
+            # Text stays as given, so the reader judges it as the CSV cell it would be (not dropped as empty).
+            given = values.map(lambda v: isinstance(v, str))
+            numbers = pd.to_numeric(values.where(~given), errors="coerce")
+            text = numbers.astype("Int64").astype(str).replace("<NA>", "")
             # Beside an empty value the numbers went through floats: one past 2**53 is written as given, so that
             # reading it back refuses it as too big instead of taking the float's neighbour.
             exact = values.map(lambda v: type(v) is int and abs(v) > MAX_INT)
-            out[col.name] = text.where(~exact, values.astype(str))
+            out[col.name] = text.where(~exact, values.astype(str)).where(~given, values)
         elif col.kind == "float":
-            out[col.name] = values.map(lambda v: "" if v is None or pd.isna(v) else format(float(v), ".10g"))
+            out[col.name] = values.map(_float_cell)
         else:  # as objects first: an all-empty text column is float NaN, which fillna("") would not keep
             out[col.name] = values.astype(object).fillna("").astype(str)
         if col.kind in ("text", "list"):
             # Read back by restore() in _parse_column.
             out[col.name] = out[col.name].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     return pd.DataFrame(out, index=frame.index)
+
+
+def _float_cell(value: Any) -> str:
+    """A float column's cell: text as given (the reader judges it), a number to ten significant digits."""
+    if isinstance(value, str):
+        return value
+    return "" if value is None or pd.isna(value) else format(float(value), ".10g")
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, kind: str) -> None:

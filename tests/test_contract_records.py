@@ -161,3 +161,20 @@ def test_a_whole_number_past_2_53_beside_an_empty_one_is_too_large_both_ways(big
     assert _same("seekers", records)
     _, problems = parse_records("seekers", records)
     assert [(p.column, p.reason) for p in problems] == [("desired_wage_amount", f"number too large: '{big}'")]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("max_commute_km", "abc", "not a number: 'abc'"),
+        ("desired_wage_amount", "abc", "not a number: 'abc'"),
+        ("desired_wage_amount", "3.5", "not a whole number: '3.5'"),
+    ],
+)
+def test_text_in_a_number_column_is_judged_as_its_csv_cell(column: str, value: str, reason: str) -> None:
+    """Before, text in a float column raised a ValueError from rendering, and in an int column it was dropped as
+    if empty; now it is refused as the CSV cell holding it would be, and an empty text is an empty cell."""
+    _, problems = parse_records("seekers", [{**SEEKER, column: value}])
+    assert [(p.column, p.reason) for p in problems] == [(column, reason)]
+    frame, problems = parse_records("seekers", [{**SEEKER, column: ""}])
+    assert problems == [] and frame[column].isna().all()
