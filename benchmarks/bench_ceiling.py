@@ -37,18 +37,18 @@ from matcher.contract import load_folder
 from training import evaluate as ev
 from training import sample
 from training.pipeline import cut_dates, train
-from training.queries import Tables
+from training.queries import CandidatePool
 
 
 class ExpectedGrade:
     """Scores seeker rows × every opening by the generator's expected grade (a ``Scorer``)."""
 
-    def __init__(self, built: sample.SampleWorld, tables: Tables, events: pd.DataFrame, views_only: bool) -> None:
+    def __init__(self, built: sample.SampleWorld, pool: CandidatePool, events: pd.DataFrame, views_only: bool) -> None:
         self.built, self.views_only = built, views_only
         self.rules = eligibility.opening_rules(built.openings.table)
         self.year_start = np.datetime64(f"{built.world.year}-01-01")
-        self.s = tables.seeker_row.get_indexer(events["seeker_id"])
-        self.o = tables.opening_row.get_indexer(events["opening_id"])
+        self.s = pool.seeker_row.get_indexer(events["seeker_id"])
+        self.o = pool.opening_row.get_indexer(events["opening_id"])
         self.t = events["occurred_at"].to_numpy()
 
     def view_chances(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,12 +110,12 @@ def run(seed: int, n_seekers: int, n_openings: int, folder: Path) -> None:
         data = load_folder(folder)
     report = train(data, with_baselines=True).report["seeker"]
     events = data.events
-    tables = Tables(data.seekers, data.openings)
-    masks = ev.CandidateMasks(tables, events)
-    queries = ev.evaluation_queries("seeker", events, cut_dates(events)[-1], tables, masks, seed=0)
+    pool = CandidatePool(data.seekers, data.openings)
+    masks = ev.CandidateMasks(pool, events)
+    queries = ev.evaluation_queries("seeker", events, cut_dates(events)[-1], pool, masks, seed=0)
     oracles = {}
     for label, views_only in (("generator expected grade", False), ("generator view chance", True)):
-        top = ev.rank_queries(queries, masks, ExpectedGrade(built, tables, events, views_only))
+        top = ev.rank_queries(queries, masks, ExpectedGrade(built, pool, events, views_only))
         oracles[label] = float(np.nanmean(ev.score_lists(queries, top, len(data.openings))["ndcg"]))
     systems = {name: s["ndcg@10"] for name, s in report["systems"].items()}
     best = max((name for name in systems if name != "jobmatch"), key=systems.get)

@@ -34,12 +34,12 @@ from matcher import bundle
 from matcher.crowding import Exposure
 from matcher.matching import Matcher
 from service.cache import ListCache
-from service.live import Snapshot
 from service.routers import seekers as route
+from service.serving import Snapshot
 
 
-class _Live:
-    """What ``_rank_matches`` reads of ``service.live.Live``: the day's shown lists and the scoring turn."""
+class _Serving:
+    """What ``_rank_matches`` reads of ``service.serving.Serving``: the day's shown lists and the scoring turn."""
 
     def __init__(self) -> None:
         self.exposure = Exposure()
@@ -68,13 +68,13 @@ def main() -> None:
         loaded = bundle.load_current(keep / "models")
         matcher = Matcher(loaded.model, data.seekers, data.openings, data.events)
         snapshot = Snapshot(loaded, matcher, 0, 0, ListCache(0))
-        live = _Live()
+        serving = _Serving()
         when = pd.Timestamp(as_of)
         filters = dict.fromkeys(route.FILTERS)
 
         def listed(seeker_id: str) -> None:
-            ranked = route._rank_matches(live, snapshot, seeker_id, when, 10, True, False, **filters)
-            live.exposure.show(seeker_id, ranked.ids, when)
+            ranked = route._rank_matches(serving, snapshot, seeker_id, when, 10, True, False, **filters)
+            serving.exposure.show(seeker_id, ranked.ids, when)
 
         ids = data.seekers["seeker_id"].sample(420, random_state=0).tolist()
         for seeker_id in ids[:20]:

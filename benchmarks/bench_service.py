@@ -37,7 +37,7 @@ request costs the machine, whatever else runs on it) and the machine's 1-minute 
   ``--write-rate`` a second (70 % views, 30 % applications by the same 500
   seekers, no hires): each write moves the change revision, every worker
   applies it before its next answer, and an application drops that seeker's
-  cached lists (see ``service.live.unaltered``);
+  cached lists (see ``service.serving.unaltered``);
 
 ``--keep DIR`` keeps the generated world and the bundle in DIR and reuses them on the next run (the database
 is always fresh); ``--cases`` picks runs, e.g. ``--cases warm`` for the cached figures alone.

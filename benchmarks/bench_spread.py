@@ -27,7 +27,7 @@ from training.evaluate import (
     summarise,
 )
 from training.pipeline import train
-from training.queries import Tables
+from training.queries import CandidatePool
 from training.sample import generate
 
 
@@ -68,9 +68,9 @@ def main() -> None:
     codes = model.encode(data.seekers, data.openings)
     model.fit_history(events[events["occurred_at"] < test_start], data.seekers, data.openings,
                       count_events=events, codes=codes)  # fmt: skip
-    tables = Tables(data.seekers, data.openings)
-    masks = CandidateMasks(tables, events)
-    queries = evaluation_queries("seeker", events, test_start, tables, masks, 0)
+    pool = CandidatePool(data.seekers, data.openings)
+    masks = CandidateMasks(pool, events)
+    queries = evaluation_queries("seeker", events, test_start, pool, masks, 0)
     base = model_scorer(model, data.openings, codes, "seeker")
     print(f"seeker side, {len(queries.rows)} test queries from {test_start.date()}, sample seed {args.seed}")
     print(f"{'ranking':<26} {'ndcg@10':>8} {'recall@10':>9} {'coverage':>9} {'gini':>6}")

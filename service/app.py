@@ -13,16 +13,16 @@ from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 from service import auth, docs, errors, pages
+from service.access_batcher import AccessLogBatcher
 from service.auth import TokenCache
+from service.cached_matches import CachedMatches
 from service.config import Settings, get_settings
 from service.db import ADMITTED_REQUESTS, REQUEST_THREADS, make_engine
 from service.deps import plain_parameters
-from service.fastlists import FastLists
-from service.ledger import Ledger
-from service.live import Live
-from service.middleware import Guard, MovingWindow
+from service.middleware import MovingWindow, RequestAdmission
 from service.routers import admin, assignments, employers, events, openings, search, seekers
 from service.schemas import ERROR_RESPONSES
+from service.serving import Serving
 from service.shared import SharedExposure, SharedLimits
 
 log = logging.getLogger("jobmatch.service")
@@ -45,10 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secret()
     engine = make_engine(settings.database_url)
-    ledger = Ledger(engine)
+    access_batcher = AccessLogBatcher(engine)
     tokens = TokenCache(settings.token_cache_seconds)
     shared = settings.shared_store_url
-    live = Live(
+    serving = Serving(
         engine,
         settings.model_dir,
         settings.match_cache_size,
@@ -64,11 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # pools inside numpy/scipy/scikit-learn on top of that would oversubscribe the cores.
         to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         with threadpool_limits(limits=1):
-            live.start()  # migrates the database, loads the bundle; tolerates both being absent
-            live.watch(settings.change_poll_seconds)  # follows other instances' reloads and revocations
+            serving.start()  # migrates the database, loads the bundle; tolerates both being absent
+            serving.watch(settings.change_poll_seconds)  # follows other instances' reloads and revocations
             yield
-        live.close()
-        ledger.close()
+        serving.close()
+        access_batcher.close()
         engine.dispose()
 
     # Swagger UI and ReDoc from the files fastapi-offline ships (no CDN): /docs and /redoc work offline.
@@ -86,18 +86,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.live = live
+    app.state.serving = serving
     app.state.tokens = tokens
-    app.state.ledger = ledger
-    # Rate-limit counters, used by Guard and the signed-in pages: this process's, or every instance's.
+    app.state.access_batcher = access_batcher
+    # Rate-limit counters, used by RequestAdmission and the signed-in pages: this process's, or every instance's.
     app.state.limiter = SharedLimits(shared, settings.shared_store_prefix) if shared else MovingWindow()
     errors.install(app)
     docs.install(app)
-    # Guard is outermost: its limits, request id and request log cover the short way for cached lists too.
-    app.add_middleware(FastLists, live=live, settings=settings, tokens=app.state.tokens, ledger=ledger)
+    # RequestAdmission is outermost: its limits, request id and request log cover the short way for cached lists too.
+    app.add_middleware(
+        CachedMatches, serving=serving, settings=settings, tokens=app.state.tokens, access_batcher=access_batcher
+    )
     identify = partial(auth.identify, engine, app.state.tokens)
     app.add_middleware(
-        Guard, settings=settings, admitted=ADMITTED_REQUESTS, limiter=app.state.limiter, identify=identify
+        RequestAdmission, settings=settings, admitted=ADMITTED_REQUESTS, limiter=app.state.limiter, identify=identify
     )
     for module in (admin, seekers, openings, employers, events, search, assignments):
         app.include_router(module.router)

@@ -53,7 +53,7 @@ class TokenCache:
     Trade-off: a token revoked through this process (``DELETE /admin/tokens/{id}``, or its holder deleted) is
     refused at once, because the revocation leaves a tombstone here that outlives any entry. A token revoked
     through another process sharing the database (another worker or instance, ``jobmatch tokens revoke``) is
-    refused here once this process reads the revocation in the change log (service.live: within
+    refused here once this process reads the revocation in the change log (service.serving: within
     ``change_poll_seconds``, or at once by a request that catches up), and at the latest after ``ttl`` seconds.
     Unknown tokens are never cached: a token issued anywhere works at once.
     """
@@ -159,7 +159,7 @@ def issue(
 
 
 def revoke(conn: Connection, token_id: str) -> bool:
-    """End a token; every instance sharing the database drops it from its token cache (service.live)."""
+    """End a token; every instance sharing the database drops it from its token cache (service.serving)."""
     one_writer(conn)
     done = conn.execute(
         update(tables.tokens)

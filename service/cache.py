@@ -22,8 +22,8 @@ class Ranked:
 class ListCache:
     """A bounded least-recently-used map of ranked lists; thread-safe. Size 0 keeps nothing.
 
-    One lives on each :class:`service.live.Snapshot`. A reload starts from an empty cache; a change logged in
-    ``changes`` carries over the lists it cannot alter (:func:`service.live.unaltered`).
+    One lives on each :class:`service.serving.Snapshot`. A reload starts from an empty cache; a change logged in
+    ``changes`` carries over the lists it cannot alter (:func:`service.serving.unaltered`).
     """
 
     def __init__(self, size: int) -> None:

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # Keys in that store start with this, so that two services (or test runs) can share one Redis.
     shared_store_prefix: str = Field("jobmatch", min_length=1, max_length=100)
     # How often each process reads the change log while it answers nothing that would (a model another instance
-    # swapped in, tokens revoked elsewhere, rows written elsewhere: service.live). 0: only when requests read it.
+    # swapped in, tokens revoked elsewhere, rows written elsewhere: service.serving). 0: only when requests read it.
     change_poll_seconds: float = Field(1.0, ge=0, le=60)
     # Page sign-in (service.pages): how long a session lasts from sign-in, and whether its cookie is sent only
     # over HTTPS (turn on behind TLS; browsers treat http://127.0.0.1 as secure, other plain-HTTP hosts not).

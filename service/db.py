@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from matcher.extras import require
 
-# Requests inside the app at once (service.middleware.Guard); the others wait outside, holding nothing.
+# Requests inside the app at once (service.middleware.RequestAdmission); the others wait outside, holding nothing.
 ADMITTED_REQUESTS = 20
 # Request threads (service.app): one for every admitted request, so an admitted request never waits for a thread.
 # A request uses at most one at a time, but may hold a database lock meanwhile: a write route's transaction is
@@ -20,7 +20,7 @@ ADMITTED_REQUESTS = 20
 # each other until SQLite's 30 s busy timeout (on PostgreSQL, for ever).
 REQUEST_THREADS = ADMITTED_REQUESTS
 # Pooled connections: one per admitted request (a request holds at most one at a time, and may hold it while it
-# waits), one for the access-log thread (service.ledger) and one spare, so no request waits for a connection.
+# waits), one for the access-log thread (service.access_batcher) and one spare, so no request waits for a connection.
 POOL_SIZE = ADMITTED_REQUESTS + 2
 SQLITE_BUSY_SECONDS = 30.0  # how long a SQLite statement waits for another writer before "database is locked"
 
@@ -32,7 +32,7 @@ WRITE_LOCK = 0x6A6F626D
 def one_writer(conn: Connection) -> None:
     """Hold off every other writer until this transaction ends; call it first in a write transaction.
 
-    Snapshots catch up on the changes and events past the last ids they read (service.live), so ids must be
+    Snapshots catch up on the changes and events past the last ids they read (service.serving), so ids must be
     committed in the order they were given. On PostgreSQL, two transactions committed in any order: a snapshot
     catching up between the two commits passed the earlier one's ids and never applied it.
 

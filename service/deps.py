@@ -14,8 +14,8 @@ from matcher.contract import Problem
 from service.config import Settings
 from service.db import one_writer
 from service.errors import ContractRefused
-from service.live import Live
 from service.schemas import CONTROL_MESSAGE
+from service.serving import Serving
 
 MAX_PAGE_SIZE = 200
 
@@ -25,8 +25,8 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_live(request: Request) -> Live:
-    return request.app.state.live
+async def get_serving(request: Request) -> Serving:
+    return request.app.state.serving
 
 
 async def get_engine(request: Request) -> Engine:
@@ -81,7 +81,7 @@ async def paging(
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-LiveDep = Annotated[Live, Depends(get_live)]
+ServingDep = Annotated[Serving, Depends(get_serving)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadDep = Annotated[Connection, Depends(read_connection)]
 WriteDep = Annotated[Connection, Depends(write_connection, scope="function")]

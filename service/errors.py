@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from matcher.contract import Problem, redact
-from service.live import NoModel
 from service.middleware import BodyTooLarge
+from service.serving import NoModel
 
 log = logging.getLogger("jobmatch.service")
 

@@ -102,7 +102,7 @@ class MovingWindow:
             return True
 
     async def allow(self, item: RateLimitItem, namespace: str, key: str) -> bool:
-        """:meth:`hit`, as :class:`service.shared.SharedLimits` answers it (the limiter Guard and the pages use)."""
+        """:meth:`hit`, as :class:`service.shared.SharedLimits` answers it (for RequestAdmission and the pages)."""
         return self.hit(item, namespace, key)
 
     def _sweep(self, now: float) -> None:
@@ -111,8 +111,9 @@ class MovingWindow:
             del self._hits[key]
 
 
-class Guard:
-    """Rate limits per token and per address (429), a cap on body size (413), request ids and a redacted log.
+class RequestAdmission:
+    """What admits a request into the app (``Guard`` before): rate limits per token and per address (429), a cap on
+    body size (413), at most ``admitted`` requests inside at once; and request ids and a redacted request log.
 
     Limits are counted by ``limiter``: this process's memory by default, or a store every worker and instance
     shares (service.shared.SharedLimits, when ``JOBMATCH_SHARED_STORE_URL`` names one).

@@ -154,7 +154,7 @@ MODEL_CHANGE, TOKEN_CHANGE = "model", "token"
 
 
 def record_change(conn: Connection, entity: str, entity_id: str) -> None:
-    """Log a write every instance must apply (service.live): a row's entity and id, a model or a token."""
+    """Log a write every instance must apply (service.serving): a row's entity and id, a model or a token."""
     conn.execute(insert(tables.changes).values(entity=entity, entity_id=entity_id))
 
 

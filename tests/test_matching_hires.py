@@ -1,6 +1,6 @@
 """What a list was chosen from (Matcher.match_lists' ``considered``): a hire, filling an opening or not, alters
 only the lists whose ranker scored that opening; every other list ranked again is the same list. The service's
-cache keeps lists by this (service.live.unaltered)."""
+cache keeps lists by this (service.serving.unaltered)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ AS_OF = pd.Timestamp("2025-03-06")
 @pytest.fixture(scope="module")
 def narrow(planted_data: Dataset) -> Matcher:
     """Trained on the events before the lists' day, as a service's bundle is (on a day the bundle's history has
-    seen past, every new event refits it and alters every list: service.live.unaltered drops them all). A
+    seen past, every new event refits it and alters every list: service.serving.unaltered drops them all). A
     shortlist far below the open openings, so that stage one leaves most of them out of each list."""
     trained = train(planted_data, until=AS_OF, with_baselines=False)
     return Matcher(trained.model, planted_data.seekers, planted_data.openings, planted_data.events, shortlist=8)

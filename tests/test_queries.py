@@ -9,25 +9,25 @@ import numpy as np
 import pytest
 
 from matcher.contract import Dataset, load_folder
-from training.queries import Tables, _sample_eligible_seekers
+from training.queries import CandidatePool, _sample_eligible_seekers
 from training.sample import generate
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+def pool(tmp_path_factory: pytest.TempPathFactory) -> CandidatePool:
     folder = Path(tmp_path_factory.mktemp("small"))
     generate(folder, n_seekers=400, n_openings=120, seed=3, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data: Dataset = load_folder(folder)
-    return Tables(data.seekers, data.openings)
+    return CandidatePool(data.seekers, data.openings)
 
 
 @pytest.mark.parametrize("n", [5, 30, 500])
-def test_sampled_seekers_are_distinct_eligible_and_as_many_as_allowed(tables: Tables, n: int) -> None:
-    openings = np.arange(len(tables.openings))
-    rows, seekers = _sample_eligible_seekers(tables, openings, n, np.random.default_rng(0))
-    eligible = tables.eligible_block(np.arange(len(tables.seekers)))  # seekers × openings
+def test_sampled_seekers_are_distinct_eligible_and_as_many_as_allowed(pool: CandidatePool, n: int) -> None:
+    openings = np.arange(len(pool.openings))
+    rows, seekers = _sample_eligible_seekers(pool, openings, n, np.random.default_rng(0))
+    eligible = pool.eligible_block(np.arange(len(pool.seekers)))  # seekers × openings
     assert eligible[seekers, openings[rows]].all(), "a sampled seeker is not eligible for its opening"
     for position, opening in enumerate(openings):
         picked = seekers[rows == position]
@@ -35,14 +35,14 @@ def test_sampled_seekers_are_distinct_eligible_and_as_many_as_allowed(tables: Ta
         assert len(picked) == min(n, int(eligible[:, opening].sum()))
 
 
-def test_sampling_covers_the_eligible_seekers_evenly(tables: Tables) -> None:
-    opening = np.array([int(np.argmax(tables.eligible_block(np.arange(len(tables.seekers))).sum(axis=0)))])
-    pool = np.flatnonzero(tables.eligible_block(np.arange(len(tables.seekers)), opening)[:, 0])
+def test_sampling_covers_the_eligible_seekers_evenly(pool: CandidatePool) -> None:
+    opening = np.array([int(np.argmax(pool.eligible_block(np.arange(len(pool.seekers))).sum(axis=0)))])
+    eligible = np.flatnonzero(pool.eligible_block(np.arange(len(pool.seekers)), opening)[:, 0])
     rng = np.random.default_rng(1)
-    counts = np.zeros(len(tables.seekers))
+    counts = np.zeros(len(pool.seekers))
     for _ in range(3000):
-        _, seekers = _sample_eligible_seekers(tables, opening, 10, rng)
+        _, seekers = _sample_eligible_seekers(pool, opening, 10, rng)
         counts[seekers] += 1
-    expected = 3000 * 10 / len(pool)
-    assert counts[np.setdiff1d(np.arange(len(counts)), pool)].sum() == 0
-    assert counts[pool].min() > expected / 2 and counts[pool].max() < expected * 2
+    expected = 3000 * 10 / len(eligible)
+    assert counts[np.setdiff1d(np.arange(len(counts)), eligible)].sum() == 0
+    assert counts[eligible].min() > expected / 2 and counts[eligible].max() < expected * 2

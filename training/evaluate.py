@@ -31,7 +31,7 @@ from matcher.retrieval import SHORTLIST
 from training import audit, metrics
 from training.baselines import Recommender, baselines
 from training.holdout import HeldOut
-from training.queries import Tables, held_out_queries, opening_queries, seeker_queries
+from training.queries import CandidatePool, held_out_queries, opening_queries, seeker_queries
 
 K = 10
 SIDES = ("seeker", "opening")
@@ -53,7 +53,12 @@ class EvalQueries:
 
 
 def build_queries(
-    side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: Tables, limit: int | None = None, seed: int = 0
+    side: str,
+    events: pd.DataFrame,
+    test_start: pd.Timestamp,
+    tables: CandidatePool,
+    limit: int | None = None,
+    seed: int = 0,
 ) -> EvalQueries:
     """One query per seeker (or opening) at its first test day; truth is every pair it began in the test window.
 
@@ -97,7 +102,7 @@ def subsample(queries: EvalQueries, seed: int, limit: int = MAX_QUERIES) -> Eval
 
 
 def evaluation_queries(
-    side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: Tables, masks: CandidateMasks, seed: int
+    side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: CandidatePool, masks: CandidateMasks, seed: int
 ) -> EvalQueries:
     """The evaluated queries of one side: reachable truth only, at most :data:`MAX_QUERIES` of them.
 
@@ -130,7 +135,7 @@ def reachable(queries: EvalQueries, masks: CandidateMasks) -> EvalQueries:
 class CandidateMasks:
     """Hard-rule masks for blocks of queries at their as-of days."""
 
-    def __init__(self, tables: Tables, known_events: pd.DataFrame) -> None:
+    def __init__(self, tables: CandidatePool, known_events: pd.DataFrame) -> None:
         self.tables = tables
         hires = known_events[known_events["event"] == "hired"].drop_duplicates(["seeker_id", "opening_id"])
         self.hire_o = tables.opening_row.get_indexer(hires["opening_id"])
@@ -274,7 +279,7 @@ def baseline_scorer(recommender: Recommender) -> Scorer:
     return score
 
 
-def interaction_matrix(events: pd.DataFrame, tables: Tables) -> sp.csr_matrix:
+def interaction_matrix(events: pd.DataFrame, tables: CandidatePool) -> sp.csr_matrix:
     """Seekers × openings graded interest from the known history (for the baselines)."""
     grades = seeker_queries(events, tables)
     grades = grades[grades["grade"] > 0]
@@ -351,7 +356,7 @@ def evaluate(
     ``model`` must have its history fitted on the events before ``test_start``; it is
     evaluated in two stages with ``n_shortlist`` candidates per query (``None``: one stage).
     """
-    tables = Tables(seekers, openings)
+    tables = CandidatePool(seekers, openings)
     masks = CandidateMasks(tables, events)
     queries = {side: evaluation_queries(side, events, test_start, tables, masks, seed) for side in SIDES}
     known = events[events["occurred_at"] < test_start]
@@ -386,7 +391,7 @@ def evaluate_held_out(
 
     ``model`` must have its history fitted on ``held.known``.
     """
-    tables = Tables(seekers, openings, always_open=True)
+    tables = CandidatePool(seekers, openings, always_open=True)
     masks = CandidateMasks(tables, held.known)
     queries = {}
     for side in SIDES:
@@ -406,7 +411,7 @@ def evaluate_held_out(
     return report
 
 
-def held_out_eval_queries(side: str, held: HeldOut, tables: Tables, limit: int, seed: int) -> EvalQueries:
+def held_out_eval_queries(side: str, held: HeldOut, tables: CandidatePool, limit: int, seed: int) -> EvalQueries:
     """One query per seeker (or opening) with held-out pairs, at the split's moment; at most ``limit``."""
     pairs = held_out_queries(held.test, tables, side, held.moment)
     key, partner = ("s", "o") if side == "seeker" else ("o", "s")
@@ -423,7 +428,7 @@ def held_out_eval_queries(side: str, held: HeldOut, tables: Tables, limit: int, 
     return EvalQueries(side, np.asarray(rows, dtype=int), days, truth, groups)
 
 
-def _groups_of(side: str, tables: Tables, row: int) -> tuple[str, ...]:
+def _groups_of(side: str, tables: CandidatePool, row: int) -> tuple[str, ...]:
     if side == "seeker":
         return tuple(tables.seekers.at[row, "groups"]) or ("none",)
     return (str(tables.openings.at[row, "program"]),)
@@ -431,7 +436,7 @@ def _groups_of(side: str, tables: Tables, row: int) -> tuple[str, ...]:
 
 def _report(
     model: PairModel,
-    tables: Tables,
+    tables: CandidatePool,
     known: pd.DataFrame,
     queries: dict[str, EvalQueries],
     masks: CandidateMasks,

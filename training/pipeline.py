@@ -31,7 +31,7 @@ from matcher.ranker import SIDES, PairModel
 from training import holdout
 from training.evaluate import evaluate, evaluate_held_out
 from training.queries import (
-    Tables,
+    CandidatePool,
     held_out_queries,
     opening_queries,
     sample_training_pairs,
@@ -79,7 +79,7 @@ def _training_pairs(
     model: PairModel,
     side: str,
     pairs: pd.DataFrame,
-    tables: Tables,
+    tables: CandidatePool,
     codes: tuple,
     n_negatives: int,
     seed: int,
@@ -139,7 +139,7 @@ def train(
 def _time_split(model, data, events, cuts, codes, n_negatives, seed, say, settings):
     """Training pairs of the label windows, and the evaluation on the test window (run once the rankers fit)."""
     seekers, openings = data.seekers, data.openings
-    tables = Tables(seekers, openings)
+    tables = CandidatePool(seekers, openings)
     test_start = cuts[-1]
     known = events[events["occurred_at"] < test_start]
     parts: dict[str, list] = {side: [] for side in SIDES}
@@ -173,7 +173,7 @@ def _time_split(model, data, events, cuts, codes, n_negatives, seed, say, settin
 def _held_out(model, data, events, codes, n_negatives, seed, say, settings):
     """Training pairs of the leave-one-out folds, and the evaluation on the held-out pairs."""
     seekers, openings = data.seekers, data.openings
-    tables = Tables(seekers, openings, always_open=True)
+    tables = CandidatePool(seekers, openings, always_open=True)
     held = holdout.split(events, seed)
     parts: dict[str, list] = {side: [] for side in SIDES}
     for fold in range(holdout.FOLDS):

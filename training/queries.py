@@ -19,8 +19,9 @@ from matcher.history import pair_grades
 
 
 @dataclass
-class Tables:
-    """Row-aligned arrays of the full seeker and opening tables used for masks.
+class CandidatePool:
+    """The seekers and openings a split's pairs are drawn from, with the hard rules' row-aligned arrays that say
+    which pairs are candidates when (``Tables`` before; ``service.tables`` is the database's tables).
 
     ``always_open``: every opening counts as open on every day, for histories whose dates cannot
     say when anyone looked (a leave-one-out split, see :mod:`training.pipeline`).
@@ -82,7 +83,7 @@ def _window(pairs: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp |
 
 
 def seeker_queries(
-    events: pd.DataFrame, tables: Tables, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+    events: pd.DataFrame, pool: CandidatePool, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """One query per seeker and day of activity, with the grades of the pairs first seen that day.
 
@@ -91,7 +92,7 @@ def seeker_queries(
     was open on its first day (the seeker acted on it then), so every labelled
     pair is a candidate of its query, as at ranking time.
     """
-    pairs = tables.with_rows(_window(pair_grades(events, side="seeker"), start, end))
+    pairs = pool.with_rows(_window(pair_grades(events, side="seeker"), start, end))
     return _seeker_days(pairs.assign(at=pairs["first_at"].dt.normalize()))
 
 
@@ -101,10 +102,10 @@ def _seeker_days(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def opening_queries(
-    events: pd.DataFrame, tables: Tables, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+    events: pd.DataFrame, pool: CandidatePool, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """One query per opening: its first day in the window and the employer-side grades of its pairs."""
-    pairs = tables.with_rows(_window(pair_grades(events, side="opening"), start, end))
+    pairs = pool.with_rows(_window(pair_grades(events, side="opening"), start, end))
     pairs["query"] = pd.factorize(pairs["opening_id"])[0]
     pairs["at"] = pairs.groupby("query")["first_at"].transform("min").dt.normalize()
     return pairs
@@ -113,7 +114,7 @@ def opening_queries(
 def sample_training_pairs(
     side: str,
     pairs: pd.DataFrame,
-    tables: Tables,
+    pool: CandidatePool,
     n_negatives: int,
     rng: np.random.Generator,
     max_queries: int = 20_000,
@@ -137,12 +138,12 @@ def sample_training_pairs(
         block = queries.iloc[start : start + chunk]
         days = block["at"].to_numpy()
         if side == "seeker":
-            allowed = tables.open_block(days) & tables.eligible_block(block["s"].to_numpy())
+            allowed = pool.open_block(days) & pool.eligible_block(block["s"].to_numpy())
             rows, partner = _sample_allowed(allowed, n_negatives, rng)
             s_parts.append(block["s"].to_numpy()[rows])
             o_parts.append(partner)
         else:
-            rows, partner = _sample_eligible_seekers(tables, block["o"].to_numpy(), n_negatives, rng)
+            rows, partner = _sample_eligible_seekers(pool, block["o"].to_numpy(), n_negatives, rng)
             s_parts.append(partner)
             o_parts.append(block["o"].to_numpy()[rows])
         at_parts.append(days[rows])
@@ -173,16 +174,16 @@ def _sample_allowed(allowed: np.ndarray, n: int, rng: np.random.Generator) -> tu
 
 
 def _sample_eligible_seekers(
-    tables: Tables, openings: np.ndarray, n: int, rng: np.random.Generator
+    pool: CandidatePool, openings: np.ndarray, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Up to ``n`` distinct eligible seekers of each opening, uniformly at random: (opening position, seeker row).
 
     Seekers are drawn at random and checked pair by pair (checking every seeker against every opening
     costs seekers × openings); an opening whose draws found fewer than ``n`` falls back to the full check.
     """
-    draws = rng.integers(len(tables.seekers), size=(len(openings), 4 * n))
+    draws = rng.integers(len(pool.seekers), size=(len(openings), 4 * n))
     ok = eligibility.eligible(
-        tables.birth_year, tables.groups, tables.rules, draws.ravel(), np.repeat(openings, draws.shape[1]), tables.needs
+        pool.birth_year, pool.groups, pool.rules, draws.ravel(), np.repeat(openings, draws.shape[1]), pool.needs
     ).reshape(draws.shape)
     order = np.argsort(draws, axis=1, kind="stable")
     repeated = np.zeros_like(ok)
@@ -196,14 +197,14 @@ def _sample_eligible_seekers(
     found = [(rows, draws[rows, cols])]
     if short.any():
         few = np.flatnonzero(short)
-        allowed = tables.eligible_block(np.arange(len(tables.seekers)), openings[few]).T
+        allowed = pool.eligible_block(np.arange(len(pool.seekers)), openings[few]).T
         more_rows, partner = _sample_allowed(allowed, n, rng)
         found.append((few[more_rows], partner))
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
 def seeker_lookahead_queries(
-    events: pd.DataFrame, tables: Tables, start: pd.Timestamp, end: pd.Timestamp, lookahead: pd.Timedelta
+    events: pd.DataFrame, pool: CandidatePool, start: pd.Timestamp, end: pd.Timestamp, lookahead: pd.Timedelta
 ) -> pd.DataFrame:
     """Seeker queries as lists are served: a seeker on each day of activity in [start, end), with
     every pair the seeker begins from that day within ``lookahead`` whose opening is open that day.
@@ -216,15 +217,15 @@ def seeker_lookahead_queries(
     days = began.assign(at=began["first_at"].dt.normalize())[["seeker_id", "at"]].drop_duplicates()
     pairs = pairs.merge(days, on="seeker_id")
     ahead = (pairs["first_at"] >= pairs["at"]) & (pairs["first_at"] < pairs["at"] + lookahead)
-    pairs = tables.with_rows(pairs[ahead].reset_index(drop=True))
+    pairs = pool.with_rows(pairs[ahead].reset_index(drop=True))
     o = pairs["o"].to_numpy()
-    is_open = eligibility.open_pairs(pairs["at"].to_numpy(), tables.posted[o], tables.last_open[o])
+    is_open = eligibility.open_pairs(pairs["at"].to_numpy(), pool.posted[o], pool.last_open[o])
     return _seeker_days(pairs[is_open].reset_index(drop=True))
 
 
-def held_out_queries(events: pd.DataFrame, tables: Tables, side: str, at: pd.Timestamp) -> pd.DataFrame:
+def held_out_queries(events: pd.DataFrame, pool: CandidatePool, side: str, at: pd.Timestamp) -> pd.DataFrame:
     """Queries of a history without usable dates: one per seeker (or opening) with the grades of its pairs
     in ``events``, all at the moment ``at``."""
-    pairs = tables.with_rows(pair_grades(events, side="seeker" if side == "seeker" else "opening"))
+    pairs = pool.with_rows(pair_grades(events, side="seeker" if side == "seeker" else "opening"))
     pairs = pairs.assign(at=pd.Timestamp(at))
     return pairs.assign(query=pd.factorize(pairs["seeker_id" if side == "seeker" else "opening_id"])[0])

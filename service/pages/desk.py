@@ -16,14 +16,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from matcher import domain, reference
-from service.deps import EngineDep, LiveDep, Paging, SettingsDep
+from service.deps import EngineDep, Paging, ServingDep, SettingsDep
 from service.errors import ContractRefused
-from service.live import Snapshot
 from service.pages import forms, maps, views
 from service.pages.web import CounselorForm, CounselorPage, PageError, redirect, render, writing
 from service.routers.events import list_events, record_event
 from service.routers.seekers import MatchQuery, get_seeker, list_seekers, match_list, replace_seeker
 from service.schemas import EventCreate, MatchList, SeekerFields
+from service.serving import Snapshot
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -54,7 +54,7 @@ def _blank_to_none(value: str | None) -> str | None:
 def desk(
     request: Request,
     session: CounselorPage,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     engine: EngineDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -73,7 +73,7 @@ def desk(
                 session.actor, request, conn, Paging(offset, FOUND_PER_PAGE), q=q, dong=dong,
                 group=group if group in domain.GROUPS else None,
             )  # fmt: skip
-    snapshot = live.current()
+    snapshot = serving.current()
     counts = _dong_counts(snapshot, pd.Timestamp(settings.today()), shade)
     title, unit = SHADES[shade]
     query = {k: v for k, v in (("q", q), ("dong", dong), ("group", group)) if v}
@@ -108,7 +108,7 @@ def seeker_page(
     seeker_id: str,
     request: Request,
     session: CounselorPage,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     engine: EngineDep,
     dong: Annotated[str | None, Query(max_length=100)] = None,
@@ -128,13 +128,13 @@ def seeker_page(
         profile = get_seeker(seeker_id, actor, request, conn)  # 404 as the API; the read is logged
         history = _history(actor, conn, seeker_id, request)
     try:
-        ranked, _ = match_list(live, settings, engine, actor, request.state.request_id, seeker_id, query)
+        ranked, _ = match_list(serving, settings, engine, actor, request.state.request_id, seeker_id, query)
     except ContractRefused as exc:  # e.g. a dong outside the district
         errors |= forms.errors_by_field(exc)
         query = MatchQuery(k=MATCHES, **{k: v for k, v in query.model_dump().items() if k not in errors})
-        ranked, _ = match_list(live, settings, engine, actor, request.state.request_id, seeker_id, query)
+        ranked, _ = match_list(serving, settings, engine, actor, request.state.request_id, seeker_id, query)
     found = MatchList.model_validate_json(ranked.body)
-    snapshot = live.current()
+    snapshot = serving.current()
     origin = _seeker_origin(snapshot, seeker_id)
     distance = views.distances_km(snapshot, origin, [m.opening_id for m in found.matches]) if origin else {}
     titles = _opening_titles(snapshot, [e["opening_id"] for e in history])

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from matcher import reference
-from service.deps import EngineDep, LiveDep, Paging, SettingsDep
+from service.deps import EngineDep, Paging, ServingDep, SettingsDep
 from service.errors import ContractRefused
 from service.pages import forms
 from service.pages.sessions import Session
@@ -47,13 +47,15 @@ def opening_url(opening_id: str, query: str = "") -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-def employer_home(request: Request, session: EmployerPage, live: LiveDep, settings: SettingsDep, engine: EngineDep):
+def employer_home(
+    request: Request, session: EmployerPage, serving: ServingDep, settings: SettingsDep, engine: EngineDep
+):
     """The employer's openings (only its own: the API's list), open ones first."""
     actor = session.actor
     with engine.connect() as conn:
         employer = get_employer(actor.employer_id, actor, conn)
         openings = list_openings(actor, conn, Paging(0, OPENINGS_SHOWN))
-    snapshot = live.current()
+    snapshot = serving.current()
     when = pd.Timestamp(settings.today())
     matcher = snapshot.matcher
     rows = matcher.opening_row.get_indexer([o["opening_id"] for o in openings["items"]])
@@ -93,7 +95,7 @@ def opening_page(
     opening_id: str,
     request: Request,
     session: EmployerPage,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     engine: EngineDep,
     asked: str | None = None,
@@ -103,7 +105,7 @@ def opening_page(
     actor = session.actor
     with engine.connect() as conn:
         opening = get_opening(opening_id, actor, conn)
-        ranked, _ = candidate_list(conn, live, settings, actor, request.state.request_id, opening_id, CANDIDATES)
+        ranked, _ = candidate_list(conn, serving, settings, actor, request.state.request_id, opening_id, CANDIDATES)
         found = CandidateList.model_validate_json(ranked.body)
         already = interviews_asked(conn, [c.seeker_id for c in found.candidates], opening_id)
     return render(request, "employer_opening.html", nav="employer", opening=opening, found=found, already=already,
@@ -111,14 +113,14 @@ def opening_page(
 
 
 @router.post("/openings/{opening_id}/interviews")
-def ask(opening_id: str, request: Request, form: EmployerForm, live: LiveDep, settings: SettingsDep):
+def ask(opening_id: str, request: Request, form: EmployerForm, serving: ServingDep, settings: SettingsDep):
     """Ask the center to arrange an interview (the API's function records the event); no contact data shown."""
     try:
         body = InterviewAsk(seeker_id=str(form.get("seeker_id", "")))
     except ValidationError as exc:
         raise PageError(422, "; ".join(forms.errors_by_field(exc).values())) from None
     with writing(request) as conn:
-        ask_interview(opening_id, request.state.actor, body, conn, live, settings)
+        ask_interview(opening_id, request.state.actor, body, conn, serving, settings)
     return redirect(opening_url(opening_id, f"asked={quote(body.seeker_id, safe='')}"))
 
 

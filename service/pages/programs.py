@@ -18,14 +18,14 @@ from starlette.datastructures import FormData
 
 from matcher import reference
 from service import access
-from service.deps import LiveDep, SettingsDep
+from service.deps import ServingDep, SettingsDep
 from service.errors import ContractRefused
-from service.live import Snapshot
 from service.pages import forms, plots
 from service.pages.web import CounselorForm, CounselorPage, PageError, redirect, render, writing
 from service.routers.assignments import assign
 from service.routers.events import record_event
 from service.schemas import AssignmentRequest, EventCreate
+from service.serving import Snapshot
 
 router = APIRouter(prefix="/desk/programs", include_in_schema=False)
 
@@ -93,25 +93,25 @@ def _eligible_rows(snapshot: Snapshot, seeker_ids: list[str]) -> list[dict]:
 def board(
     request: Request,
     session: CounselorPage,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     program: Annotated[str, Query(max_length=32)] = "youth_1on1",
     confirmed: Annotated[int | None, Query(ge=0)] = None,
 ):
     if program not in dict(_programs()):
         raise PageError(404, f"사업 '{program}'이 없습니다.")
-    return _board(request, live.current(), settings, program, [], [], confirmed=confirmed)
+    return _board(request, serving.current(), settings, program, [], [], confirmed=confirmed)
 
 
 @router.post("", response_class=HTMLResponse)
-def act(request: Request, form: CounselorForm, live: LiveDep, settings: SettingsDep):
+def act(request: Request, form: CounselorForm, serving: ServingDep, settings: SettingsDep):
     """Pin, exclude or release a pair, or run the assignment (the API's) and show it for review."""
     program = str(form.get("program", ""))
     if program not in dict(_programs()):
         raise PageError(404, f"사업 '{program}'이 없습니다.")
     pins, excluded = _pairs(form.getlist("pinned")), _pairs(form.getlist("excluded"))
     action = str(form.get("action", ""))
-    snapshot = live.current()
+    snapshot = serving.current()
     if action in ("pin", "exclude"):
         pair = [str(form.get("seeker_id", "")).strip(), str(form.get("opening_id", "")).strip()]
         if not all(pair):
@@ -126,20 +126,20 @@ def act(request: Request, form: CounselorForm, live: LiveDep, settings: Settings
         pins, excluded = [p for p in pins if p != gone], [p for p in excluded if p != gone]
     if action != "run":
         return _board(request, snapshot, settings, program, pins, excluded)
-    return _run(request, form, live, settings, program, pins, excluded)
+    return _run(request, form, serving, settings, program, pins, excluded)
 
 
-def _run(request: Request, form: FormData, live, settings, program: str, pins, excluded) -> HTMLResponse:
+def _run(request: Request, form: FormData, serving, settings, program: str, pins, excluded) -> HTMLResponse:
     try:
         body = AssignmentRequest(program=program, pinned=pins, excluded=excluded)
-        result = assign(request.state.actor, body, live, settings, request)
+        result = assign(request.state.actor, body, serving, settings, request)
     except (ValidationError, ContractRefused) as exc:
         problem = "; ".join(forms.errors_by_field(exc).values())
-        return _board(request, live.current(), settings, program, pins, excluded, problem=problem)
+        return _board(request, serving.current(), settings, program, pins, excluded, problem=problem)
     scores = np.array([p["score"] for p in result["placements"]], dtype=float)
     title, axis = "배정된 쌍의 적합도 점수 분포", "적합도 점수 (높을수록 잘 맞음)"
     histogram = plots.histogram(scores, title, axis, ident="score-hist")
-    snapshot = live.current()
+    snapshot = serving.current()
     titles = dict(zip(snapshot.matcher.openings["opening_id"], snapshot.matcher.openings["title"], strict=True))
     return _board(request, snapshot, settings, program, pins, excluded, result=result, histogram=histogram,
                   titles=titles)  # fmt: skip

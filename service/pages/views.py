@@ -6,7 +6,7 @@ import numpy as np
 
 from matcher import reference
 from matcher.geometry import haversine_km
-from service.live import Snapshot
+from service.serving import Snapshot
 
 
 def distances_km(snapshot: Snapshot, origin: tuple[float, float], opening_ids: list[str]) -> dict[str, float]:

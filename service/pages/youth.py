@@ -2,7 +2,7 @@
 
 The form is built from the API's ``SeekerProfile`` (fields added there show up here) and answered by the API's
 own ``POST /search`` function, so validation, rules and ranking are the API's. The page counts against the
-anonymous rate limit like ``POST /search`` (service.middleware.Guard), with a Korean page when it is reached.
+anonymous rate limit like ``POST /search`` (service.middleware.RequestAdmission), with a Korean page when it is reached.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from matcher import reference
-from service.deps import LiveDep, SettingsDep
+from service.deps import ServingDep, SettingsDep
 from service.errors import ContractRefused
 from service.pages import forms, views
 from service.pages.web import AnonymousForm, render
@@ -62,7 +62,7 @@ def youth_page(request: Request, settings: SettingsDep):
 
 
 @router.post("/", response_class=HTMLResponse)
-def youth_search(request: Request, form: AnonymousForm, live: LiveDep, settings: SettingsDep):
+def youth_search(request: Request, form: AnonymousForm, serving: ServingDep, settings: SettingsDep):
     """Rank openings for the submitted profile with the API's search; the profile is not stored anywhere."""
     year = settings.today().year
     main, more = _fields(year)
@@ -81,11 +81,11 @@ def youth_search(request: Request, form: AnonymousForm, live: LiveDep, settings:
         return _page(request, year, 422, values=values, errors=errors)
     try:
         profile = SeekerProfile.model_validate(data)
-        result = search(profile, live, settings, k=RESULTS)
+        result = search(profile, serving, settings, k=RESULTS)
     except (ValidationError, ContractRefused) as exc:
         return _page(request, year, 422, values=forms.scrubbed(values), errors=forms.errors_by_field(exc))
     origin = views.dong_origin(profile.dong)
     matches = result["matches"]
-    distance = views.distances_km(live.current(), origin, [m.opening_id for m in matches]) if origin else {}
+    distance = views.distances_km(serving.current(), origin, [m.opening_id for m in matches]) if origin else {}
     return _page(request, year, values=values, found=matches, distance=distance, as_of=result["as_of"],
                  model_version=result["model_version"])  # fmt: skip

@@ -9,25 +9,25 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from matcher.bundle import BundleError
-from service import access, auth, crud
+from service import access, auth, records
 from service.auth import Admin, AnyRole, Staff
 from service.db import reachable
-from service.deps import EngineDep, LiveDep, ReadDep, WriteDep
+from service.deps import EngineDep, ReadDep, ServingDep, WriteDep
 from service.schemas import Health, Id, Input, LocalDateTime, ModelInfo, Name
 
 router = APIRouter(tags=["admin"])
 
 
 @router.get("/health", response_model=Health)
-def health(live: LiveDep, engine: EngineDep) -> dict:
+def health(serving: ServingDep, engine: EngineDep) -> dict:
     """Open to all: status, model version, whether the database answers."""
     database = reachable(engine)
-    version = live.loaded_version
+    version = serving.loaded_version
     return {"status": "ok" if database and version else "degraded", "model_version": version, "database": database}
 
 
-def _info(live: LiveDep) -> dict:
-    manifest = live.peek().loaded.manifest
+def _info(serving: ServingDep) -> dict:
+    manifest = serving.peek().loaded.manifest
     return {
         "version": manifest["version"],
         "trained_at": manifest.get("trained_at"),
@@ -36,21 +36,21 @@ def _info(live: LiveDep) -> dict:
 
 
 @router.get("/model", response_model=ModelInfo)
-def model(actor: AnyRole, live: LiveDep) -> dict:
-    return _info(live)
+def model(actor: AnyRole, serving: ServingDep) -> dict:
+    return _info(serving)
 
 
 @router.post("/admin/model/reload", response_model=ModelInfo)
-def reload_model(actor: Admin, live: LiveDep) -> dict:
+def reload_model(actor: Admin, serving: ServingDep) -> dict:
     """Swap to ``models/CURRENT`` on every instance sharing the database: this one at once, the others within
     seconds (through the change log). A bundle that fails to load leaves the old one serving (409 with the reason)."""
     try:
-        live.reload()
+        serving.reload()
     except BundleError as exc:
-        serving = live.loaded_version
-        still = f" 지금은 {serving} 모델이 계속 쓰입니다." if serving else ""
+        version = serving.loaded_version
+        still = f" 지금은 {version} 모델이 계속 쓰입니다." if version else ""
         raise HTTPException(409, f"새 모델을 불러오지 못했습니다: {exc}.{still}") from None
-    return _info(live)
+    return _info(serving)
 
 
 class AccessEntry(BaseModel):
@@ -97,7 +97,7 @@ def add_token(actor: Admin, body: TokenRequest, conn: WriteDep) -> dict:
             conn, body.role, employer_id=body.employer_id, seeker_id=body.seeker_id, label=body.label
         )
     except ValueError as exc:
-        raise crud.bad_query("role", str(exc), "body") from None
+        raise records.bad_query("role", str(exc), "body") from None
     return {"token_id": token_id, "token": token, "role": body.role}
 
 

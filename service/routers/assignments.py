@@ -7,9 +7,9 @@ import pandas as pd
 from fastapi import APIRouter, Request
 
 from matcher import assignment
-from service import access, crud
+from service import access, records
 from service.auth import Counselor
-from service.deps import LiveDep, SettingsDep
+from service.deps import ServingDep, SettingsDep
 from service.schemas import AssignmentRequest, AssignmentResult
 
 router = APIRouter(tags=["assignments"])
@@ -19,18 +19,20 @@ def _rows(index: pd.Index, ids: list[str], field: str) -> np.ndarray:
     rows = index.get_indexer(ids)
     if (rows < 0).any():
         missing = ", ".join(i for i, r in zip(ids, rows, strict=True) if r < 0)
-        raise crud.bad_query(field, f"등록되지 않은 ID: {missing[:500]}", "body")
+        raise records.bad_query(field, f"등록되지 않은 ID: {missing[:500]}", "body")
     return rows
 
 
 @router.post("/assignments", response_model=AssignmentResult)
-def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: SettingsDep, request: Request) -> dict:
+def assign(
+    actor: Counselor, body: AssignmentRequest, serving: ServingDep, settings: SettingsDep, request: Request
+) -> dict:
     """Place seekers into the positions left on openings, each seeker at most once, pins kept, exclusions honoured.
 
     Without ``opening_ids``, the openings of ``program`` open on ``as_of``; without
     ``seeker_ids``, every seeker eligible for at least one of them.
     """
-    snapshot = live.current()
+    snapshot = serving.current()
     matcher = snapshot.matcher
     day = body.as_of or settings.today()
     when = pd.Timestamp(day)
@@ -56,11 +58,11 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
     opening_ids += [o for o in dict.fromkeys(pinned[:, 1]) if o not in listed_o]
     for field, ids in (("seeker_ids", seeker_ids), ("opening_ids", opening_ids)):
         if len(ids) > settings.max_assignment_size:
-            raise crud.bad_query(
+            raise records.bad_query(
                 field, f"한 번에 {settings.max_assignment_size}개까지 배정할 수 있습니다 ({len(ids)}개)", "body"
             )
     s_index, o_index = pd.Index(seeker_ids), pd.Index(opening_ids)
-    with live.scoring:
+    with serving.scoring:
         score = matcher.score_matrix(seeker_ids, opening_ids, when)
     excluded = np.array(body.excluded, dtype=object).reshape(-1, 2)
     if len(excluded):
@@ -75,10 +77,10 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
         best = assignment.optimal(score, capacity, pins)
         reference = assignment.greedy(score, capacity, pins)
     except assignment.AssignmentError as exc:
-        raise crud.bad_query("pinned", f"고정 배정을 지킬 수 없습니다: {exc}", "body") from None
+        raise records.bad_query("pinned", f"고정 배정을 지킬 수 없습니다: {exc}", "body") from None
     placed_s = [seeker_ids[i] for i in best.seekers]
     placed_o = [opening_ids[j] for j in best.openings]
-    with live.scoring:
+    with serving.scoring:
         explained = matcher.explain_pairs(placed_s, placed_o, when)
     placements = [
         {
@@ -93,7 +95,7 @@ def assign(actor: Counselor, body: AssignmentRequest, live: LiveDep, settings: S
     ]
     why = assignment.unplaced_reasons(score, best.seekers)
     shown = list(dict.fromkeys([*placed_s, *(seeker_ids[i] for i in why)]))
-    with live.engine.connect() as conn:  # the answer shows who was placed where, and why the others were not
+    with serving.engine.connect() as conn:  # the answer shows who was placed where, and why the others were not
         access.record(conn, actor, "POST /assignments", request.state.request_id, seeker_ids=shown)
     return {
         "model_version": snapshot.version,

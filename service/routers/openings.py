@@ -10,12 +10,11 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from service import access, crud, policy, present, tables
+from service import access, policy, present, records, tables
 from service.auth import Actor, AnyRole, CounselorOrEmployer
 from service.cache import Ranked
 from service.config import Settings
-from service.deps import LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
-from service.live import Live, Snapshot
+from service.deps import PagingDep, ReadDep, ServingDep, SettingsDep, WriteDep
 from service.schemas import (
     CandidateList,
     InterviewAsk,
@@ -25,6 +24,7 @@ from service.schemas import (
     OpeningPublic,
     Page,
 )
+from service.serving import Serving, Snapshot
 
 router = APIRouter(prefix="/openings", tags=["openings"])
 
@@ -33,10 +33,10 @@ WITH_EMPLOYER = select(tables.openings, tables.employers.c.name.label("employer_
 
 def _employer_name(conn: Connection, actor: Actor, employer_id: str) -> str:
     """The employer's name; another employer's id is refused exactly like an unknown one."""
-    row = crud.fetch(conn, tables.employers, employer_id)
+    row = records.fetch(conn, tables.employers, employer_id)
     if row is None or not actor.sees_employer(employer_id):
         message = f"등록되지 않은 기업입니다: {employer_id} (POST /employers로 먼저 등록하세요)"
-        raise crud.bad_query("employer_id", message, "body")
+        raise records.bad_query("employer_id", message, "body")
     return row["name"]
 
 
@@ -49,14 +49,14 @@ def _visible(conn: Connection, actor: Actor, opening_id: str) -> dict:
     """The opening if the caller may reach it: staff and seekers any, an employer its own; else 404."""
     row = _fetch(conn, opening_id)
     if row is None or (actor.role == "employer" and row["employer_id"] != actor.employer_id):
-        raise crud.not_found("opening", opening_id)
+        raise records.not_found("opening", opening_id)
     return row
 
 
 def _editable(conn: Connection, actor: Actor, opening_id: str) -> dict:
     row = _visible(conn, actor, opening_id)
     if not actor.sees_employer(row["employer_id"]):
-        raise crud.not_found("opening", opening_id)
+        raise records.not_found("opening", opening_id)
     return row
 
 
@@ -65,11 +65,11 @@ def create_opening(actor: CounselorOrEmployer, body: OpeningCreate, conn: WriteD
     record = body.model_dump()
     name = _employer_name(conn, actor, body.employer_id)
     policy.check_opening_write(actor, record)
-    crud.check_contract("openings", {**record, "employer_name": name})
-    if crud.fetch(conn, tables.openings, body.opening_id):
-        raise crud.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
+    records.check_contract("openings", {**record, "employer_name": name})
+    if records.fetch(conn, tables.openings, body.opening_id):
+        raise records.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
     conn.execute(insert(tables.openings).values(**record))
-    crud.record_change(conn, "opening", body.opening_id)
+    records.record_change(conn, "opening", body.opening_id)
     return _fetch(conn, body.opening_id)
 
 
@@ -83,7 +83,7 @@ def list_openings(actor: AnyRole, conn: ReadDep, paging: PagingDep, employer_id:
         employer_id = actor.employer_id
     if employer_id is not None:
         query = query.where(tables.openings.c.employer_id == employer_id)
-    rows, total = crud.page(conn, query, paging)
+    rows, total = records.page(conn, query, paging)
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
 
@@ -97,9 +97,9 @@ def replace_opening(opening_id: str, actor: CounselorOrEmployer, body: OpeningFi
     _editable(conn, actor, opening_id)
     record = {"opening_id": opening_id, **body.model_dump()}
     policy.check_opening_write(actor, record)
-    crud.check_contract("openings", {**record, "employer_name": _employer_name(conn, actor, body.employer_id)})
+    records.check_contract("openings", {**record, "employer_name": _employer_name(conn, actor, body.employer_id)})
     conn.execute(update(tables.openings).where(tables.openings.c.opening_id == opening_id).values(**record))
-    crud.record_change(conn, "opening", opening_id)
+    records.record_change(conn, "opening", opening_id)
     return _fetch(conn, opening_id)
 
 
@@ -108,11 +108,11 @@ def delete_opening(opening_id: str, actor: CounselorOrEmployer, conn: WriteDep) 
     _editable(conn, actor, opening_id)
     history = conn.scalar(select(func.count()).where(tables.events.c.opening_id == opening_id))
     if history:
-        raise crud.conflict(
+        raise records.conflict(
             f"이 공고에 이력이 {history}건 있어 삭제하면 학습 자료가 사라집니다. 대신 마감일(deadline)을 정해 닫으세요."
         )
     conn.execute(delete(tables.openings).where(tables.openings.c.opening_id == opening_id))
-    crud.record_change(conn, "opening", opening_id)
+    records.record_change(conn, "opening", opening_id)
     return Response(status_code=204)
 
 
@@ -121,20 +121,20 @@ def opening_candidates(
     opening_id: str,
     actor: CounselorOrEmployer,
     request: Request,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     conn: ReadDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
 ) -> Response:
     """Consenting, eligible seekers for one opening, best first, in the profile an employer may see."""
-    ranked, state = candidate_list(conn, live, settings, actor, request.state.request_id, opening_id, k, as_of)
+    ranked, state = candidate_list(conn, serving, settings, actor, request.state.request_id, opening_id, k, as_of)
     return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
 
 
 def candidate_list(
     conn: Connection,
-    live: Live,
+    serving: Serving,
     settings: Settings,
     actor: Actor,
     request_id: str,
@@ -152,25 +152,25 @@ def candidate_list(
         actor.role == "employer"
         and access.candidate_lists_today(conn, actor) >= settings.employer_candidate_lists_per_day
     ):
-        raise crud.too_many(
+        raise records.too_many(
             f"오늘 받을 수 있는 후보자 목록 수({settings.employer_candidate_lists_per_day}회)를 넘었습니다."
         )
-    snapshot = live.current(conn)
+    snapshot = serving.current(conn)
     day = as_of or settings.today()
     audience = "employer" if actor.role == "employer" else "staff"  # service.policy: what an employer may learn
     ranked, state = snapshot.lists.ranked(
         ("candidates", opening_id, day, k, audience),
-        lambda: _rank_candidates(live, snapshot, opening_id, day, k, audience),
+        lambda: _rank_candidates(serving, snapshot, opening_id, day, k, audience),
     )
     access.record(conn, actor, access.CANDIDATE_ROUTE, request_id, seeker_ids=ranked.ids, opening_id=opening_id)
     return ranked, state
 
 
-def _rank_candidates(live: Live, snapshot: Snapshot, opening_id: str, day: date, k: int, audience: str) -> Ranked:
+def _rank_candidates(serving: Serving, snapshot: Snapshot, opening_id: str, day: date, k: int, audience: str) -> Ranked:
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
-        raise crud.not_found("opening", opening_id)
-    with live.scoring:
+        raise records.not_found("opening", opening_id)
+    with serving.scoring:
         if audience == "employer":
             found, band = policy.employer_candidates(matcher, opening_id, day, k)
         else:
@@ -192,27 +192,29 @@ def ask_interview(
     actor: CounselorOrEmployer,
     body: InterviewAsk,
     conn: WriteDep,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
 ) -> dict:
     """Ask the center to arrange an interview with one of the opening's candidates (consenting and eligible
     today). The center contacts the seeker: the answer holds no contact data. Asked once per pair."""
     _editable(conn, actor, opening_id)
-    if not _is_candidate(live, live.current(conn), actor, opening_id, body.seeker_id, settings.today()):
-        raise crud.not_found("seeker", body.seeker_id)  # as for an unknown id: nothing about the seeker is revealed
+    if not _is_candidate(serving, serving.current(conn), actor, opening_id, body.seeker_id, settings.today()):
+        raise records.not_found("seeker", body.seeker_id)  # as for an unknown id: nothing about the seeker is revealed
     if body.seeker_id in interviews_asked(conn, [body.seeker_id], opening_id):
-        raise crud.conflict("이 후보자에 대한 면접 주선을 이미 요청했습니다. 센터가 연락드릴 때까지 기다려 주세요.")
+        raise records.conflict("이 후보자에 대한 면접 주선을 이미 요청했습니다. 센터가 연락드릴 때까지 기다려 주세요.")
     asked_at = settings.now()
     event_id = conn.execute(
         insert(tables.events)
         .values(seeker_id=body.seeker_id, opening_id=opening_id, event=INTERVIEW_ASK, occurred_at=asked_at)
         .returning(tables.events.c.event_id)
     ).scalar_one()
-    crud.record_change(conn, "event", str(event_id))
+    records.record_change(conn, "event", str(event_id))
     return {"event_id": event_id, "opening_id": opening_id, "seeker_id": body.seeker_id, "asked_at": asked_at}
 
 
-def _is_candidate(live: Live, snapshot: Snapshot, actor: Actor, opening_id: str, seeker_id: str, day: date) -> bool:
+def _is_candidate(
+    serving: Serving, snapshot: Snapshot, actor: Actor, opening_id: str, seeker_id: str, day: date
+) -> bool:
     """Whether the seeker could be on the caller's candidate list of the opening, by the list's own rules
     (consent, eligibility; for an employer service.policy's too: an opening aimed at a hidden group is refused
     with the list's 403, a seeker whose age the opening would pin down is not a candidate)."""
@@ -222,7 +224,7 @@ def _is_candidate(live: Live, snapshot: Snapshot, actor: Actor, opening_id: str,
         return False
     only = np.zeros(len(matcher.seekers), dtype=bool)
     only[row] = True
-    with live.scoring:
+    with serving.scoring:
         if actor.role == "employer":
             found, _ = policy.employer_candidates(matcher, opening_id, day, 1, seeker_mask=only)
         else:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from matcher.contract import parse_records
 from matcher.filters import opening_filter
 from service import present
-from service.deps import LiveDep, SettingsDep
+from service.deps import ServingDep, SettingsDep
 from service.errors import ContractRefused
 from service.schemas import Program, SearchResult, SeekerProfile
 
@@ -23,7 +23,7 @@ SEARCH_ID = "(search)"
 @router.post("/search", response_model=SearchResult)
 def search(
     body: SeekerProfile,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
@@ -34,12 +34,12 @@ def search(
     profile, problems = parse_records("seekers", [{**body.model_dump(), "seeker_id": SEARCH_ID}])
     if problems:
         raise ContractRefused(problems)
-    snapshot = live.current()
+    snapshot = serving.current()
     matcher = snapshot.matcher
     origin = (float(profile["lat"].iloc[0]), float(profile["lon"].iloc[0]))
     mask = opening_filter(matcher.openings, program=program, max_km=max_km, origin=origin)
     day = as_of or settings.today()
-    with live.scoring:
+    with serving.scoring:
         found = matcher.matches_for_profiles(profile, pd.Timestamp(day), k=k, opening_mask=mask)
     return {
         "model_version": snapshot.version,

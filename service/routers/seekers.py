@@ -12,12 +12,11 @@ from sqlalchemy import Engine, String, cast, delete, insert, or_, select, update
 
 from matcher import reference
 from matcher.filters import opening_filter
-from service import access, auth, crud, policy, present, tables
+from service import access, auth, policy, present, records, tables
 from service.auth import Actor, Counselor, CounselorOrSeeker
 from service.cache import Ranked
 from service.config import Settings
-from service.deps import EngineDep, LiveDep, PagingDep, ReadDep, SettingsDep, WriteDep
-from service.live import Live, Snapshot
+from service.deps import EngineDep, PagingDep, ReadDep, ServingDep, SettingsDep, WriteDep
 from service.schemas import (
     Consent,
     EmploymentType,
@@ -29,23 +28,24 @@ from service.schemas import (
     SeekerFields,
     SeekerPublic,
 )
+from service.serving import Serving, Snapshot
 
 router = APIRouter(prefix="/seekers", tags=["seekers"])
 
 
 def _own(actor: CounselorOrSeeker, seeker_id: str) -> None:
     if not actor.sees_seeker(seeker_id):
-        raise crud.not_found("seeker", seeker_id)  # identical to a missing seeker
+        raise records.not_found("seeker", seeker_id)  # identical to a missing seeker
 
 
 @router.post("", status_code=201, response_model=SeekerPublic)
 def create_seeker(actor: Counselor, body: SeekerCreate, request: Request, conn: WriteDep) -> dict:
     record = body.model_dump()
-    crud.check_contract("seekers", record)
-    if crud.fetch(conn, tables.seekers, body.seeker_id):
-        raise crud.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
+    records.check_contract("seekers", record)
+    if records.fetch(conn, tables.seekers, body.seeker_id):
+        raise records.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
     conn.execute(insert(tables.seekers).values(**record))
-    crud.record_change(conn, "seeker", body.seeker_id)
+    records.record_change(conn, "seeker", body.seeker_id)
     access.record(conn, actor, "POST /seekers", request.state.request_id, seeker_ids=[body.seeker_id], commit=False)
     return record
 
@@ -74,7 +74,7 @@ def list_seekers(
         query = query.where(tables.seekers.c.dong == dong)
     if group:  # groups is a JSON list of known words: its text holds the quoted word exactly when it is listed
         query = query.where(cast(tables.seekers.c.groups, String).contains(f'"{group}"'))
-    rows, total = crud.page(conn, query, paging)
+    rows, total = records.page(conn, query, paging)
     access.record(conn, actor, "GET /seekers", request.state.request_id, seeker_ids=[r["seeker_id"] for r in rows])
     return {"items": rows, "total": total, "offset": paging.offset, "limit": paging.limit}
 
@@ -82,9 +82,9 @@ def list_seekers(
 @router.get("/{seeker_id}", response_model=SeekerPublic)
 def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn: ReadDep) -> dict:
     _own(actor, seeker_id)
-    row = crud.fetch(conn, tables.seekers, seeker_id)
+    row = records.fetch(conn, tables.seekers, seeker_id)
     if row is None:
-        raise crud.not_found("seeker", seeker_id)
+        raise records.not_found("seeker", seeker_id)
     access.record(conn, actor, "GET /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id])
     return row
 
@@ -95,14 +95,14 @@ def replace_seeker(
 ) -> dict:
     """Replace a profile; a seeker may not change its own birth year or groups (a counselor sets them)."""
     _own(actor, seeker_id)
-    stored = crud.fetch(conn, tables.seekers, seeker_id)
+    stored = records.fetch(conn, tables.seekers, seeker_id)
     if stored is None:
-        raise crud.not_found("seeker", seeker_id)
+        raise records.not_found("seeker", seeker_id)
     record = {"seeker_id": seeker_id, **body.model_dump()}
     policy.check_seeker_edit(actor, stored, record)
-    crud.check_contract("seekers", record)
+    records.check_contract("seekers", record)
     conn.execute(update(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id).values(**record))
-    crud.record_change(conn, "seeker", seeker_id)
+    records.record_change(conn, "seeker", seeker_id)
     access.record(conn, actor, "PUT /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id], commit=False)
     return record
 
@@ -113,8 +113,8 @@ def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, request
     _own(actor, seeker_id)
     where = tables.seekers.c.seeker_id == seeker_id
     if conn.execute(update(tables.seekers).where(where).values(**body.model_dump())).rowcount == 0:
-        raise crud.not_found("seeker", seeker_id)
-    crud.record_change(conn, "seeker", seeker_id)
+        raise records.not_found("seeker", seeker_id)
+    records.record_change(conn, "seeker", seeker_id)
     access.record(
         conn, actor, "PUT /seekers/{id}/consent", request.state.request_id, seeker_ids=[seeker_id], commit=False
     )
@@ -129,8 +129,8 @@ def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, co
     conn.execute(delete(tables.events).where(tables.events.c.seeker_id == seeker_id))
     done = conn.execute(delete(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id))
     if done.rowcount == 0:
-        raise crud.not_found("seeker", seeker_id)
-    crud.record_change(conn, "seeker", seeker_id)
+        raise records.not_found("seeker", seeker_id)
+    records.record_change(conn, "seeker", seeker_id)
     return Response(status_code=204)
 
 
@@ -179,7 +179,7 @@ def seeker_matches(
     seeker_id: str,
     actor: CounselorOrSeeker,
     request: Request,
-    live: LiveDep,
+    serving: ServingDep,
     settings: SettingsDep,
     engine: EngineDep,
     query: Annotated[MatchQuery, Query()],
@@ -187,13 +187,19 @@ def seeker_matches(
     """Openings for one seeker, best first, each with its Korean reasons and cautions."""
     # (Not in the docstring, which is the published description.) The body is answered as serialized once:
     # the response model documents it, it is not validated again. A cache hit is usually answered before it
-    # gets here, by service.fastlists (same checks, same log row).
-    ranked, state = match_list(live, settings, engine, actor, request.state.request_id, seeker_id, query)
+    # gets here, by service.cached_matches (same checks, same log row).
+    ranked, state = match_list(serving, settings, engine, actor, request.state.request_id, seeker_id, query)
     return Response(ranked.body, media_type="application/json", headers={"X-Match-Cache": state})
 
 
 def match_list(
-    live: Live, settings: Settings, engine: Engine, actor: Actor, request_id: str, seeker_id: str, query: MatchQuery
+    serving: Serving,
+    settings: Settings,
+    engine: Engine,
+    actor: Actor,
+    request_id: str,
+    seeker_id: str,
+    query: MatchQuery,
 ) -> tuple[Ranked, str]:
     """A seeker's ranked openings as the API answers them (a ``MatchList`` body) and the cache state.
 
@@ -210,18 +216,18 @@ def match_list(
     when = pd.Timestamp(day)
     # The connection is taken here, on the route's thread, not in a dependency: no extra thread hops.
     with engine.connect() as conn:
-        snapshot = live.current(conn)
+        snapshot = serving.current(conn)
         ranked, state = snapshot.lists.ranked(
             match_key(seeker_id, query, day),
-            lambda: _rank_matches(live, snapshot, seeker_id, when, k, spread, include_applied, **filters),
+            lambda: _rank_matches(serving, snapshot, seeker_id, when, k, spread, include_applied, **filters),
         )
-        live.exposure.show(seeker_id, ranked.ids, when)
+        serving.exposure.show(seeker_id, ranked.ids, when)
         access.record(conn, actor, MATCH_ROUTE, request_id, seeker_ids=[seeker_id])
     return ranked, state
 
 
 def _rank_matches(
-    live: Live,
+    serving: Serving,
     snapshot: Snapshot,
     seeker_id: str,
     when: pd.Timestamp,
@@ -234,14 +240,14 @@ def _rank_matches(
     matcher = snapshot.matcher
     row = matcher.seeker_row.get_indexer([seeker_id])[0]
     if row < 0:
-        raise crud.not_found("seeker", seeker_id)
+        raise records.not_found("seeker", seeker_id)
     dong = filters["dong"]
     if dong is not None and dong not in reference.dongs().index:
-        raise crud.bad_query("dong", f"성동구 행정동이 아닙니다 (known: {', '.join(reference.dongs().index)})")
+        raise records.bad_query("dong", f"성동구 행정동이 아닙니다 (known: {', '.join(reference.dongs().index)})")
     seeker = matcher.seekers.iloc[row]
     mask = opening_filter(matcher.openings, origin=(float(seeker["lat"]), float(seeker["lon"])), **filters)
-    shown = live.exposure.counts(matcher.opening_row, when, seeker_id) if spread else None
-    with live.scoring:
+    shown = serving.exposure.counts(matcher.opening_row, when, seeker_id) if spread else None
+    with serving.scoring:
         listing = matcher.match_lists(
             [seeker_id],
             when,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from service import clock, crud
+from service import clock, records
 from service.app import create_app
 from tests.api.conftest import AS_OF, bearer
 
@@ -228,9 +228,9 @@ def test_catching_up_on_changes_equals_a_fresh_build(client: TestClient) -> None
     assert client.delete("/seekers/S005").status_code == 204
     event = {"seeker_id": "S001", "opening_id": "NO01", "event": "applied", "occurred_at": "2025-02-19T10:00:00"}
     assert client.post("/events", json=event).status_code == 201
-    live = client.app.state.live
-    caught_up = live.current()
-    rebuilt = live._build(caught_up.loaded)
+    serving = client.app.state.serving
+    caught_up = serving.current()
+    rebuilt = serving._build(caught_up.loaded)
     assert caught_up.revision == rebuilt.revision and caught_up.last_event == rebuilt.last_event
     ids = ["S000", "S001", "S002", "N001", "S100"]
     when = "2025-02-20"
@@ -260,7 +260,7 @@ def test_writes_committed_out_of_order_are_all_caught_up(client: TestClient, mon
 
     top = listed()[0]
     held, release = threading.Event(), threading.Event()
-    record_change = crud.record_change
+    record_change = records.record_change
 
     def first_held(conn, entity: str, entity_id: str) -> None:
         record_change(conn, entity, entity_id)
@@ -268,7 +268,7 @@ def test_writes_committed_out_of_order_are_all_caught_up(client: TestClient, mon
             held.set()
             release.wait(10)
 
-    monkeypatch.setattr(crud, "record_change", first_held)
+    monkeypatch.setattr(records, "record_change", first_held)
 
     def post(seeker_id: str, kind: str) -> int:
         body = {"seeker_id": seeker_id, "opening_id": top, "event": kind, "occurred_at": f"{AS_OF}T09:00:00"}
@@ -280,7 +280,7 @@ def test_writes_committed_out_of_order_are_all_caught_up(client: TestClient, mon
         second = pool.submit(post, "S001", "viewed")
         with contextlib.suppress(TimeoutError):
             second.result(timeout=1)  # committed now, or waiting for the first
-        client.app.state.live.current()  # a request catching up meanwhile
+        client.app.state.serving.current()  # a request catching up meanwhile
         release.set()
         assert (first.result(timeout=30), second.result(timeout=30)) == (201, 201)
     assert top not in listed()
@@ -335,9 +335,9 @@ def test_an_opening_in_many_of_the_days_lists_comes_lower_by_default(client: Tes
     params = {"as_of": AS_OF, "k": 5}
     plain = client.get("/seekers/S000/matches", params={**params, "spread": False}).json()["matches"]
     top = plain[0]["opening_id"]
-    live = client.app.state.live
+    serving = client.app.state.serving
     for i in range(500):  # the day's lists of 500 other seekers all hold it: far beyond its positions
-        live.exposure.show(f"X{i}", [top], pd.Timestamp(AS_OF))
+        serving.exposure.show(f"X{i}", [top], pd.Timestamp(AS_OF))
     spread = client.get("/seekers/S001/matches", params=params).json()["matches"]
     assert [m["rank"] for m in spread] == list(range(1, len(spread) + 1))
     assert top not in {m["opening_id"] for m in spread}, "in more than a fifth of the day's lists: not shown again"

@@ -87,7 +87,7 @@ def test_a_write_drops_only_the_lists_it_can_alter(
     assert client.put("/seekers/S000", json={**edited, "intro": "봉제 일을 오래 했습니다."}).status_code == 200
     assert states() == ("miss", "hit", "miss"), "a seeker's edit alters its matches and every candidate list"
     hire = _ids(_matches(client, "S002"))[0]
-    considered = {key[1]: ranked.considered for key, ranked in client.app.state.live.snapshot.lists._lists.items()
+    considered = {key[1]: ranked.considered for key, ranked in client.app.state.serving.snapshot.lists._lists.items()
                   if key[0] == "matches"}  # fmt: skip
     event("S002", hire, "hired")
     expected = (*("miss" if hire in considered[s] else "hit" for s in ("S000", "S001")), "hit")
@@ -179,9 +179,9 @@ def test_a_cached_candidate_list_is_logged_per_seeker(client: TestClient, tokens
 def test_a_seekers_list_stays_theirs_and_later_lists_pay_for_it(client: TestClient) -> None:
     first = _matches(client, k=5)
     leader = _ids(first)[0]
-    live = client.app.state.live
+    serving = client.app.state.serving
     for i in range(500):  # other seekers' lists of the day hold the leader, far beyond its positions
-        live.exposure.show(f"X{i}", [leader], pd.Timestamp(AS_OF))
+        serving.exposure.show(f"X{i}", [leader], pd.Timestamp(AS_OF))
     again = _matches(client, k=5)
     assert again.headers["x-match-cache"] == "hit" and _ids(again) == _ids(first), "read again: the same list"
     other = client.get("/seekers/S001/matches", params={"as_of": AS_OF, "k": 5})
@@ -224,7 +224,7 @@ def test_opening_summaries_kept_on_the_snapshot_equal_fresh_ones(client: TestCli
     from service import present
 
     first = _matches(client)
-    snapshot = client.app.state.live.snapshot
+    snapshot = client.app.state.serving.snapshot
     shown = _ids(first)
     assert set(shown) <= set(snapshot.summaries), "the list's summaries were kept"
     matcher = snapshot.matcher

@@ -159,13 +159,13 @@ def test_the_first_request_after_an_import_into_an_empty_database_is_answered(
     """A service started on an empty database tries to load again when the change log has moved since its last
     try (an import), not only after RETRY_SECONDS: before, a request within that time of a failed try (e.g. the
     watcher's, just before the import committed) was refused with 503 although the rows were there."""
-    from service import live
+    from service import serving
     from service.db import make_engine
     from service.migrate import upgrade
     from service.store import import_dataset
     from tests.api.conftest import settings_for
 
-    monkeypatch.setattr(live, "RETRY_SECONDS", 3600.0)  # no try is ever due by time alone in this test
+    monkeypatch.setattr(serving, "RETRY_SECONDS", 3600.0)  # no try is ever due by time alone in this test
     engine = make_engine(database_url)
     upgrade(engine)
     with TestClient(create_app(settings_for(database_url, model_dir))) as client:

@@ -33,7 +33,7 @@ def test_migrations_build_exactly_the_declared_tables(database_url: str) -> None
 
 
 def test_instances_starting_together_on_a_fresh_database_migrate_one_after_the_other(database_url: str) -> None:
-    """Each process migrates at start-up (service.live): four at once on an empty database must not race
+    """Each process migrates at start-up (service.serving): four at once on an empty database must not race
     (without the lock: "table already exists", or two rows in alembic_version)."""
     engines = [make_engine(database_url) for _ in range(4)]
     barrier = threading.Barrier(len(engines))

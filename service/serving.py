@@ -1,11 +1,12 @@
-"""The model in memory: the loaded bundle and a matcher over the database's current rows.
+"""What the service serves: the loaded bundle and a matcher over the database's rows, kept up with the change log.
 
-A :class:`Snapshot` is immutable; requests take the current one and keep using
-it even while a reload or a refresh builds the next, which then replaces it in
-a single assignment. Every write through the API adds a row to the ``changes``
-table; before answering, a request compares the newest revision with its
-snapshot's and brings the snapshot up to date, so rows written by this or any
-other instance sharing the database are matchable at once, without retraining.
+:class:`Serving` (``service.live.Live`` before) holds the current :class:`Snapshot`. A snapshot is
+immutable; requests take the current one and keep using it even while a reload
+or a refresh builds the next, which then replaces it in a single assignment.
+Every write through the API adds a row to the ``changes`` table; before
+answering, a request compares the newest revision with its snapshot's and
+brings the snapshot up to date, so rows written by this or any other instance
+sharing the database are matchable at once, without retraining.
 
 The same log carries what every instance must follow besides rows: a model
 swapped in by one instance (entity ``model``, the bundle's folder; the others
@@ -55,7 +56,7 @@ class Snapshot:
     matcher: Matcher
     revision: int  # the newest change the matcher has applied
     last_event: int  # the newest event id it knows
-    # Ranked lists computed on this snapshot or carried from the one before (service.live.unaltered).
+    # Ranked lists computed on this snapshot or carried from the one before (service.serving.unaltered).
     lists: ListCache = field(default_factory=lambda: ListCache(0), compare=False, repr=False)
     # Openings' summaries as shown beside a match (service.present.match_items), made from the openings table:
     # carried to the next snapshot while that table is unchanged.
@@ -66,8 +67,9 @@ class Snapshot:
         return self.loaded.version
 
 
-class Live:
-    """Holds the current :class:`Snapshot`; thread-safe."""
+class Serving:
+    """Holds the current :class:`Snapshot`: loads the bundle, catches it up with the change log and follows the
+    bundles other instances swap in; thread-safe."""
 
     def __init__(
         self,

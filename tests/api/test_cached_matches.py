@@ -1,5 +1,5 @@
-"""The short way for cached match lists (service.fastlists) and its group commit (service.ledger): it answers
-exactly what the route answers, only for callers the route admits, never from a stale snapshot, and never
+"""The short way for cached match lists (service.cached_matches) and its group commit (service.access_batcher): it
+answers exactly what the route answers, only for callers the route admits, never from a stale snapshot, and never
 without the access-log row committed first."""
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
 from service import access, clock, store, tables
+from service.access_batcher import AccessLogBatcher
 from service.app import create_app
 from service.config import Settings
 from service.db import make_engine
-from service.ledger import Ledger
 from tests.api.conftest import AS_OF, bearer
 
 PARAMS = {"as_of": AS_OF, "k": 10}
 
 
 def _short_way(client: TestClient):
-    """The FastLists instance inside ``client``'s app (built on the first request)."""
+    """The CachedMatches instance inside ``client``'s app (built on the first request)."""
     layer = client.app.middleware_stack
-    while layer is not None and type(layer).__name__ != "FastLists":
+    while layer is not None and type(layer).__name__ != "CachedMatches":
         layer = getattr(layer, "app", None)
-    assert layer is not None, "FastLists is not in the middleware stack"
+    assert layer is not None, "CachedMatches is not in the middleware stack"
     return layer
 
 
@@ -55,11 +55,11 @@ def test_a_cached_list_is_answered_the_short_way_byte_for_byte(client: TestClien
     ]
     # A list answered the short way is the seeker's list of the day, counted once however often it is read.
     shown = [m["opening_id"] for m in again.json()["matches"]]
-    live = client.app.state.live
-    counts, n_lists = live.exposure.counts(live.snapshot.matcher.opening_row, AS_OF)
-    rows_of = live.snapshot.matcher.opening_row.get_indexer(shown)
+    serving = client.app.state.serving
+    counts, n_lists = serving.exposure.counts(serving.snapshot.matcher.opening_row, AS_OF)
+    rows_of = serving.snapshot.matcher.opening_row.get_indexer(shown)
     assert n_lists == 1 and (counts[rows_of] == 1).all()
-    assert live.exposure.counts(live.snapshot.matcher.opening_row, AS_OF, "S000")[1] == 0, "never against itself"
+    assert serving.exposure.counts(serving.snapshot.matcher.opening_row, AS_OF, "S000")[1] == 0, "never against itself"
 
 
 def test_callers_the_route_refuses_are_refused_while_the_list_is_cached(
@@ -110,8 +110,8 @@ def test_after_a_write_that_leaves_the_list_the_short_way_catches_up_and_answers
 ) -> None:
     first = client.get("/seekers/S000/matches", params=PARAMS)
     top = first.json()["matches"][0]["opening_id"]
-    live = client.app.state.live
-    behind = live.snapshot.revision
+    serving = client.app.state.serving
+    behind = serving.snapshot.revision
     with TestClient(create_app(settings), headers=bearer(tokens["counselor"])) as other:  # another instance
         event = {"seeker_id": "S001", "opening_id": top, "event": "applied", "occurred_at": f"{AS_OF}T09:00:00"}
         assert other.post("/events", json=event).status_code == 201
@@ -119,7 +119,7 @@ def test_after_a_write_that_leaves_the_list_the_short_way_catches_up_and_answers
     before = fast.served
     after = client.get("/seekers/S000/matches", params=PARAMS)
     assert fast.served == before + 1, "answered the short way after catching up"
-    assert live.snapshot.revision > behind
+    assert serving.snapshot.revision > behind
     assert after.headers["x-match-cache"] == "hit" and after.content == first.content
     assert [r["seeker_id"] for r in _logged(settings, after.headers["x-request-id"])] == ["S000"]
 
@@ -140,24 +140,24 @@ def test_a_cached_list_is_not_answered_when_its_read_cannot_be_logged(client: Te
     assert client.get("/seekers/S000/matches", params=PARAMS).headers["x-match-cache"] == "hit"
 
 
-def test_the_ledger_commits_concurrent_reads_in_few_batches_and_none_on_a_stale_snapshot(settings: Settings) -> None:
+def test_the_batcher_commits_concurrent_reads_in_few_batches_and_none_on_a_stale_snapshot(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     with engine.connect() as conn:
         newest = store.latest_revision(conn)
         before = conn.scalar(select(func.count()).select_from(tables.access_log))
-    ledger = Ledger(engine)
+    batcher = AccessLogBatcher(engine)
     base = {"token_id": None, "role": "counselor", "route": "test", "opening_id": None}
 
     def rows(i: int) -> list[dict]:
-        return [{**base, "at": clock.now(), "seeker_id": f"S{i:03d}", "request_id": f"ledger-{i}"}]
+        return [{**base, "at": clock.now(), "seeker_id": f"S{i:03d}", "request_id": f"batcher-{i}"}]
 
     async def many() -> list[bool]:
-        # The ledger's thread is held on the first round while the rest queue up behind it.
+        # The batcher's thread is held on the first round while the rest queue up behind it.
         gate = threading.Event()
-        real = ledger._round
-        ledger._round = lambda jobs: (gate.wait(5), real(jobs))[1]
-        calls = [asyncio.ensure_future(ledger.confirm_and_log(newest, rows(i))) for i in range(40)]
-        stale = asyncio.ensure_future(ledger.confirm_and_log(newest - 1, rows(99)))
+        real = batcher._round
+        batcher._round = lambda jobs: (gate.wait(5), real(jobs))[1]
+        calls = [asyncio.ensure_future(batcher.confirm_and_log(newest, rows(i))) for i in range(40)]
+        stale = asyncio.ensure_future(batcher.confirm_and_log(newest - 1, rows(99)))
         await asyncio.sleep(0.2)
         gate.set()
         return [*await asyncio.gather(*calls), await stale]
@@ -165,13 +165,13 @@ def test_the_ledger_commits_concurrent_reads_in_few_batches_and_none_on_a_stale_
     try:
         answers = asyncio.run(many())
     finally:
-        ledger.close()
+        batcher.close()
     assert answers == [True] * 40 + [False]
-    assert ledger.batches <= 3, f"{ledger.batches} rounds for 41 reads"
+    assert batcher.batches <= 3, f"{batcher.batches} rounds for 41 reads"
     with engine.connect() as conn:
         written = conn.scalars(select(tables.access_log.c.request_id).where(tables.access_log.c.route == "test")).all()
         after = conn.scalar(select(func.count()).select_from(tables.access_log))
-    assert sorted(written) == sorted(f"ledger-{i}" for i in range(40)), "the stale read wrote nothing"
+    assert sorted(written) == sorted(f"batcher-{i}" for i in range(40)), "the stale read wrote nothing"
     assert after == before + 40
     engine.dispose()
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Table, func, select
 from matcher.contract import Problem, record_problems
 from service.deps import Paging
 from service.errors import ContractRefused
-from service.store import record_change as record_change  # the routers log their writes through crud
+from service.store import record_change as record_change  # the routers log their writes through records
 
 KIND_KO = {"seeker": "구직자", "opening": "구인 공고", "employer": "기업", "event": "이력"}
 

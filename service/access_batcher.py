@@ -1,12 +1,15 @@
-"""Group commit for the short way of cached lists: one database round per batch of requests, not per request.
+"""Access-log rows of cached match lists committed in batches: one database round per batch of requests.
+
+(``service.ledger.Ledger`` before.) It exists for :mod:`service.cached_matches`, whose speed it makes: without it
+the short way paid a thread hop, a read, an insert and a commit per request (see below).
 
 A cached list still needs two things from the database before it is answered: the newest change revision
 (equal to the snapshot's, or the list may be stale) and its access-log row, committed. Done per request, on a
 worker thread each, that was most of a cached request's cost: a thread hop, a read, an insert and a commit,
 and on SQLite every commit queued on the one write lock.
 
-:class:`Ledger` runs one thread that takes every request waiting at that moment and, for all of them at
-once, reads the newest revision, inserts the rows of those whose snapshot is current and commits: one read
+:class:`AccessLogBatcher` runs one thread that takes every request waiting at that moment and, for all of them
+at once, reads the newest revision, inserts the rows of those whose snapshot is current and commits: one read
 and one commit per batch. The revision is read after every request of the batch arrived, so each request
 sees every write committed before it, as it would alone. A request is told ``True`` only once its rows are
 committed; ``False`` (its snapshot is behind, nothing was written for it) or an error (nothing of the batch
@@ -41,7 +44,7 @@ class _Job:
 _STOP = object()
 
 
-class Ledger:
+class AccessLogBatcher:
     """Confirms snapshots and commits access-log rows in batches, on a thread of its own (started on first use)."""
 
     MAX_BATCH = 256  # requests per transaction
@@ -75,7 +78,7 @@ class Ledger:
         if self._thread is None:
             with self._start:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="jobmatch-ledger", daemon=True)
+                    self._thread = threading.Thread(target=self._run, name="jobmatch-access-log", daemon=True)
                     self._thread.start()
 
     def _run(self) -> None:

@@ -1,19 +1,22 @@
-"""A short way for the most frequent request: a match list already ranked on the current snapshot.
+"""Cached match lists answered in front of FastAPI: the short way for ``GET /seekers/{id}/matches`` on a cache hit.
 
-``GET /seekers/{id}/matches`` answered from the list cache costs a few hundred microseconds of work, but going
-through FastAPI (routing, dependency resolution, query-model validation, a worker thread for the sync route)
-cost several times that. :class:`FastLists` sits between :class:`service.middleware.Guard` and the app and
-answers such a request itself when it can tell cheaply that the answer is a cache hit, doing everything the
-route does for one:
+(``service.fastlists.FastLists`` before.) ``GET /seekers/{id}/matches`` answered from the list cache costs a few
+hundred microseconds of work, but going through FastAPI (routing, dependency resolution, query-model validation, a
+worker thread for the sync route) cost several times that. Why it is not folded back into the route: measured when
+it came (commit d29160d, bench_service's kept world, 1 worker, 32 connections, warm), 520 req/s through the route
+against 3,810 req/s here (at 32 connections about 60 ms against 8 ms a request), and issue 15's bar for warm
+lists is a p50 under 10 ms. :class:`CachedMatches` sits between :class:`service.middleware.RequestAdmission`
+and the app and answers such a request itself when it can tell cheaply that the answer is a cache hit, doing
+everything the route does for one:
 
 - the query is validated by the route's own :class:`~service.routers.seekers.MatchQuery`;
 - the token is one this process already holds in its :class:`~service.auth.TokenCache` (same expiry and
   revocation rules as the route's dependency), its role is counselor or seeker, and a seeker reads only itself;
 - the database's newest change revision is read and must equal the snapshot's (so a write by any instance is
   seen exactly as the route sees it), and the access-log row is committed before the answer (same table, same
-  row as the route writes); both in batches of concurrent requests, by :class:`service.ledger.Ledger`. When
-  the snapshot is behind, it is brought up to date (as the route would) and the list, if a write left it in
-  the cache, is confirmed once more;
+  row as the route writes); both in batches of concurrent requests, by
+  :class:`service.access_batcher.AccessLogBatcher`. When the snapshot is behind, it is brought up to date (as the
+  route would) and the list, if a write left it in the cache, is confirmed once more;
 - the list counts as the seeker's list of the day (exposure, which the day's other lists pay for);
 - the body and headers are the route's, byte for byte (``X-Match-Cache: hit``).
 
@@ -36,12 +39,12 @@ from anyio import to_thread
 from pydantic import ValidationError
 
 from service import access
+from service.access_batcher import AccessLogBatcher
 from service.auth import Actor, TokenCache, hash_token
 from service.cache import Ranked
 from service.config import Settings
-from service.ledger import Ledger
-from service.live import Live, Snapshot
 from service.routers.seekers import MATCH_ROUTE, MatchQuery, match_key
+from service.serving import Serving, Snapshot
 
 log = logging.getLogger("jobmatch.service")
 
@@ -50,15 +53,17 @@ QUERY_FIELDS = frozenset(MatchQuery.model_fields)
 READERS = ("counselor", "seeker")  # the roles the route admits
 
 
-class FastLists:
+class CachedMatches:
     """ASGI middleware answering cached match lists (see the module's description); all else goes to ``app``."""
 
     QUERY_MEMO = 1024  # distinct query strings whose validation is remembered
 
-    def __init__(self, app, live: Live, settings: Settings, tokens: TokenCache, ledger: Ledger) -> None:
+    def __init__(
+        self, app, serving: Serving, settings: Settings, tokens: TokenCache, access_batcher: AccessLogBatcher
+    ) -> None:
         self.app = app
-        self.ledger = ledger
-        self.live = live
+        self.access_batcher = access_batcher
+        self.serving = serving
         self.settings = settings
         self.tokens = tokens
         self._queries: dict[bytes, MatchQuery | None] = {}
@@ -89,7 +94,7 @@ class FastLists:
         actor = self._actor(scope)
         if actor is None or actor.role not in READERS or not actor.sees_seeker(seeker_id):
             return None  # the route answers 401, 403 or 404
-        snapshot = self.live.snapshot
+        snapshot = self.serving.snapshot
         if snapshot is None:
             return None
         day = query.as_of or self.settings.today()
@@ -155,19 +160,19 @@ class FastLists:
     ) -> bool:
         rows = access.rows_for(actor, MATCH_ROUTE, request_id, seeker_ids=[seeker_id])
         try:
-            logged = await self.ledger.confirm_and_log(snapshot.revision, rows)
+            logged = await self.access_batcher.confirm_and_log(snapshot.revision, rows)
             if not logged:  # a write since the snapshot: catch up, and the list may still be there
-                snapshot = await to_thread.run_sync(self.live.current)
+                snapshot = await to_thread.run_sync(self.serving.current)
                 if self.tokens.revoked(actor):  # the write was its token's revocation (by another process)
                     return False
                 ranked = snapshot.lists.get(key)
-                logged = ranked is not None and await self.ledger.confirm_and_log(snapshot.revision, rows)
+                logged = ranked is not None and await self.access_batcher.confirm_and_log(snapshot.revision, rows)
         except Exception as exc:  # a database error: nothing was logged or sent, and the route answers it (503)
             log.debug("short way passed on: %s", type(exc).__name__)
             return False
         if not logged:
             return False
-        self.live.exposure.show(seeker_id, ranked.ids, when)
+        self.serving.exposure.show(seeker_id, ranked.ids, when)
         self.served += 1
         body = ranked.body
         headers = [
