@@ -67,8 +67,8 @@ from matcher import bundle
 from matcher.contract import Dataset, load_folder, write_table
 from service import auth
 from service.db import make_engine
+from service.import_export import import_dataset
 from service.migrate import upgrade
-from service.store import import_dataset
 from training.pipeline import train
 from training.sample import generate
 

@@ -81,10 +81,11 @@ def _demo_bundle_fits(model_dir: Path, as_of: date, settings=None) -> bool:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from service.changes import latest_revision
     from service.db import make_engine
+    from service.import_export import import_dataset
     from service.migrate import upgrade
     from service.server import listening_socket
-    from service.store import import_dataset, latest_revision
     from training.pipeline import train
     from training.sample import generate
 

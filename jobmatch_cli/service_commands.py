@@ -19,8 +19,8 @@ def _database_url(args: argparse.Namespace) -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from service.db import make_engine
+    from service.import_export import import_dataset
     from service.migrate import upgrade
-    from service.store import import_dataset
 
     data = load_data(args)
     engine = make_engine(_database_url(args))
@@ -35,7 +35,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from service.db import make_engine
-    from service.store import export_folder
+    from service.import_export import export_folder
 
     key = secret_settings().secret_key if args.pseudonymize else None
     summary = export_folder(make_engine(_database_url(args)), args.out, pseudonymize_with=key)

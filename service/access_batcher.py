@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from service import access, store
+from service import access, changes
 
 log = logging.getLogger("jobmatch.service")
 
@@ -103,7 +103,7 @@ class AccessLogBatcher:
     def _round(self, jobs: list[_Job]) -> None:
         try:
             with self.engine.connect() as conn:
-                newest = store.latest_revision(conn)
+                newest = changes.latest_revision(conn)
                 current = [job.revision == newest for job in jobs]
                 rows = [row for job, ok in zip(jobs, current, strict=True) if ok for row in job.rows]
                 if rows:

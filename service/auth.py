@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, delete, false, insert, or_, select, u
 from sqlalchemy.exc import DBAPIError
 
 from matcher import cells
-from service import clock, store, tables
+from service import changes, clock, tables
 from service.db import one_writer
 from service.deps import get_engine
 
@@ -167,7 +167,7 @@ def revoke(conn: Connection, token_id: str) -> bool:
         .values(revoked_at=clock.now())
     )
     if done.rowcount > 0:
-        store.record_change(conn, store.TOKEN_CHANGE, token_id)
+        changes.record(conn, changes.TOKEN_CHANGE, token_id)
     return done.rowcount > 0
 
 
@@ -189,7 +189,7 @@ def revoke_bound(conn: Connection, *, seeker_id: str | None = None, employer_id:
     conn.execute(delete(tables.tokens).where(seekers))
     conn.execute(update(tables.tokens).where(employers, column.revoked_at.is_(None)).values(revoked_at=clock.now()))
     for token_id in ids:
-        store.record_change(conn, store.TOKEN_CHANGE, token_id)
+        changes.record(conn, changes.TOKEN_CHANGE, token_id)
     return ids
 
 

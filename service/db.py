@@ -1,4 +1,4 @@
-"""Database engine and sessions: SQLite (WAL, foreign keys on) by default, PostgreSQL by URL."""
+"""Database engine, pooled connections and the write lock: SQLite (WAL, foreign keys on), or PostgreSQL by URL."""
 
 from __future__ import annotations
 

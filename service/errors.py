@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.contract import Problem, redact
 from service.middleware import BodyTooLarge
@@ -85,6 +85,30 @@ class ContractRefused(Exception):
         ]
 
 
+# The errors the routers raise (service.crud's before).
+KIND_KO = {"seeker": "구직자", "opening": "구인 공고", "employer": "기업", "event": "이력"}
+
+
+def not_found(kind: str, entity_id: str) -> HTTPException:
+    """404 for a record the caller cannot reach, missing or not."""
+    return HTTPException(404, f"{KIND_KO[kind]} '{entity_id}'을(를) 찾을 수 없습니다 ({kind} not found)")
+
+
+def conflict(message: str) -> HTTPException:
+    """409: the write clashes with what is stored (an id taken, a position gone)."""
+    return HTTPException(409, message)
+
+
+def bad_query(field: str, message: str, where: str = "query") -> ContractRefused:
+    """A 422 naming one query parameter (or, with ``where="body"``, one body field)."""
+    return ContractRefused([Problem(where, 0, field, message)], prefix=(where,))
+
+
+def too_many(message: str) -> HTTPException:
+    """429 for a quota spent (Retry-After: an hour)."""
+    return HTTPException(429, message, headers={"Retry-After": "3600"})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that keep every error in one shape."""
 
@@ -131,8 +155,8 @@ def install(app: FastAPI) -> None:
     async def _too_large(_request: Request, _exc: BodyTooLarge) -> JSONResponse:
         return JSONResponse({"detail": "요청 본문이 너무 큽니다."}, status_code=413)
 
-    @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

@@ -1,24 +1,12 @@
-"""Row access shared by the routers: fetch, page, validate against the contract, record changes."""
+"""One record at a time for the routers: fetch by id, a page of a query, the data contract's check."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException
 from sqlalchemy import Connection, Table, func, select
 
-from matcher.contract import Problem, record_problems
+from matcher.contract import record_problems
 from service.deps import Paging
 from service.errors import ContractRefused
-from service.store import record_change as record_change  # the routers log their writes through records
-
-KIND_KO = {"seeker": "구직자", "opening": "구인 공고", "employer": "기업", "event": "이력"}
-
-
-def not_found(kind: str, entity_id: str) -> HTTPException:
-    return HTTPException(404, f"{KIND_KO[kind]} '{entity_id}'을(를) 찾을 수 없습니다 ({kind} not found)")
-
-
-def conflict(message: str) -> HTTPException:
-    return HTTPException(409, message)
 
 
 def key_column(table: Table):
@@ -41,12 +29,3 @@ def check_contract(kind: str, record: dict) -> None:
     problems = record_problems(kind, record)
     if problems:
         raise ContractRefused(problems)
-
-
-def bad_query(field: str, message: str, where: str = "query") -> ContractRefused:
-    """A 422 naming one query parameter (or, with ``where="body"``, one body field)."""
-    return ContractRefused([Problem(where, 0, field, message)], prefix=(where,))
-
-
-def too_many(message: str) -> HTTPException:
-    return HTTPException(429, message, headers={"Retry-After": "3600"})

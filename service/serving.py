@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from matcher import bundle
 from matcher.crowding import Exposure
 from matcher.matching import APPLIED_EVENTS, Matcher
-from service import migrate, store
+from service import changes, frames, migrate
 from service.cache import ListCache, Ranked
 from service.db import one_writer
 
@@ -138,8 +138,8 @@ class Serving:
     def _announce(self, snapshot: Snapshot) -> None:
         with self.engine.begin() as conn:
             one_writer(conn)
-            if store.latest_model(conn) != snapshot.loaded.path.name:
-                store.record_change(conn, store.MODEL_CHANGE, snapshot.loaded.path.name)
+            if changes.latest_model(conn) != snapshot.loaded.path.name:
+                changes.record(conn, changes.MODEL_CHANGE, snapshot.loaded.path.name)
 
     def _swap_in(self, loaded: bundle.Loaded) -> Snapshot:
         """Build a snapshot of ``loaded`` over every row and make it the current one."""
@@ -168,7 +168,7 @@ class Serving:
         def _follow_newest() -> None:
             while True:
                 with self.engine.connect() as conn:
-                    wanted = store.latest_model(conn)
+                    wanted = changes.latest_model(conn)
                 snapshot = self._snapshot
                 if wanted is None or snapshot is None or wanted == snapshot.loaded.path.name:
                     return
@@ -214,38 +214,38 @@ class Serving:
         if conn is None:
             with self.engine.connect() as own:
                 return self._build(loaded, own)
-        revision = store.latest_revision(conn)
-        seekers, openings = store.load_tables(conn)
+        revision = changes.latest_revision(conn)
+        seekers, openings = frames.seekers_and_openings(conn)
         if seekers.empty or openings.empty:
             raise NoRows(
                 "the database holds no seekers or no openings yet: import them (jobmatch import --data DIR); "
                 "the model is loaded on the first request after that"
             )
-        events, last_event = store.load_events(conn)
+        events, last_event = frames.events_after(conn)
         matcher = Matcher(loaded.model, seekers, openings, events)
         return Snapshot(loaded, matcher, revision, last_event, ListCache(self.list_cache_size))
 
     def _catch_up(self, snapshot: Snapshot, conn: Connection) -> Snapshot:
         """Apply the changes logged since the snapshot: only the rows they name are read and encoded."""
-        changes = store.changes_since(conn, snapshot.revision)
-        if changes.empty:
+        logged = changes.since(conn, snapshot.revision)
+        if logged.empty:
             return snapshot
-        tokens = changes.loc[changes["entity"] == store.TOKEN_CHANGE, "entity_id"].tolist()
+        tokens = logged.loc[logged["entity"] == changes.TOKEN_CHANGE, "entity_id"].tolist()
         if tokens and self.revoked is not None:
             self.revoked(tokens)
-        models = changes.loc[changes["entity"] == store.MODEL_CHANGE, "entity_id"]
+        models = logged.loc[logged["entity"] == changes.MODEL_CHANGE, "entity_id"]
         if len(models) and models.iloc[-1] != snapshot.loaded.path.name:
             self._follow(models.iloc[-1])  # until it is loaded, the rows are applied to the old bundle's matcher
-        if (changes["entity"] == "import").any():
+        if (logged["entity"] == "import").any():
             return self._build(snapshot.loaded, conn)
-        named = changes.groupby("entity")["entity_id"].unique()
+        named = logged.groupby("entity")["entity_id"].unique()
         seeker_ids = list(named.get("seeker", []))
-        opening_ids = list(named.get("opening", [])) + store.opening_ids_of(conn, list(named.get("employer", [])))
-        events, last_event = store.load_events(conn, after=snapshot.last_event)
+        opening_ids = list(named.get("opening", [])) + frames.opening_ids_of(conn, list(named.get("employer", [])))
+        events, last_event = frames.events_after(conn, after=snapshot.last_event)
         matcher = snapshot.matcher
         removed: list[str] = []
         if seeker_ids or opening_ids:  # most changes are events alone: no table is read for them
-            seekers, openings = store.load_tables(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
+            seekers, openings = frames.seekers_and_openings(conn, seeker_ids=seeker_ids, opening_ids=opening_ids)
             removed = sorted(set(seeker_ids) - set(seekers["seeker_id"]))
             # A deleted seeker's events were erased with it (service.routers.seekers.delete_seeker).
             matcher = matcher.remove_seekers(removed).drop_events(removed)
@@ -255,7 +255,7 @@ class Serving:
             if len(openings):
                 matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
-        revision = int(changes["revision"].max())
+        revision = int(logged["revision"].max())
         history_until = getattr(snapshot.loaded.model.history_, "last_event_", pd.Timestamp.max)
         lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events, removed, history_until))
         summaries = {} if opening_ids else snapshot.summaries  # made from the openings table, unchanged
@@ -304,7 +304,7 @@ class Serving:
         if conn is None:
             with self.engine.connect() as own:
                 return self.current(own)
-        revision = store.latest_revision(conn)
+        revision = changes.latest_revision(conn)
         snapshot = self.peek(revision)
         if revision == snapshot.revision:
             return snapshot

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from matcher.bundle import BundleError
-from service import access, auth, records
+from service import access, auth, errors
 from service.auth import Admin, AnyRole, Staff
 from service.db import reachable
 from service.deps import EngineDep, ReadDep, ServingDep, WriteDep
@@ -97,7 +97,7 @@ def add_token(actor: Admin, body: TokenRequest, conn: WriteDep) -> dict:
             conn, body.role, employer_id=body.employer_id, seeker_id=body.seeker_id, label=body.label
         )
     except ValueError as exc:
-        raise records.bad_query("role", str(exc), "body") from None
+        raise errors.bad_query("role", str(exc), "body") from None
     return {"token_id": token_id, "token": token, "role": body.role}
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from fastapi import APIRouter, Request
 
 from matcher import assignment
-from service import access, records
+from service import access, errors
 from service.auth import Counselor
 from service.deps import ServingDep, SettingsDep
 from service.schemas import AssignmentRequest, AssignmentResult
@@ -19,7 +19,7 @@ def _rows(index: pd.Index, ids: list[str], field: str) -> np.ndarray:
     rows = index.get_indexer(ids)
     if (rows < 0).any():
         missing = ", ".join(i for i, r in zip(ids, rows, strict=True) if r < 0)
-        raise records.bad_query(field, f"등록되지 않은 ID: {missing[:500]}", "body")
+        raise errors.bad_query(field, f"등록되지 않은 ID: {missing[:500]}", "body")
     return rows
 
 
@@ -58,7 +58,7 @@ def assign(
     opening_ids += [o for o in dict.fromkeys(pinned[:, 1]) if o not in listed_o]
     for field, ids in (("seeker_ids", seeker_ids), ("opening_ids", opening_ids)):
         if len(ids) > settings.max_assignment_size:
-            raise records.bad_query(
+            raise errors.bad_query(
                 field, f"한 번에 {settings.max_assignment_size}개까지 배정할 수 있습니다 ({len(ids)}개)", "body"
             )
     s_index, o_index = pd.Index(seeker_ids), pd.Index(opening_ids)
@@ -77,7 +77,7 @@ def assign(
         best = assignment.optimal(score, capacity, pins)
         reference = assignment.greedy(score, capacity, pins)
     except assignment.AssignmentError as exc:
-        raise records.bad_query("pinned", f"고정 배정을 지킬 수 없습니다: {exc}", "body") from None
+        raise errors.bad_query("pinned", f"고정 배정을 지킬 수 없습니다: {exc}", "body") from None
     placed_s = [seeker_ids[i] for i in best.seekers]
     placed_o = [opening_ids[j] for j in best.openings]
     with serving.scoring:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import func, insert, literal, select
 
-from service import access, clock, records, tables
+from service import access, changes, clock, errors, records, tables
 from service.auth import CounselorOrSeeker
 from service.deps import PagingDep, ReadDep, SettingsDep, WriteDep
 from service.schemas import EventCreate, EventPublic, Page
@@ -22,23 +22,23 @@ def record_event(
 ) -> dict:
     """Record one event; a hire needs a position left and is recorded once per pair."""
     if actor.role == "seeker" and body.event not in SEEKER_EVENTS:
-        raise records.bad_query("event", f"구직자는 {', '.join(sorted(SEEKER_EVENTS))}만 기록할 수 있습니다", "body")
+        raise errors.bad_query("event", f"구직자는 {', '.join(sorted(SEEKER_EVENTS))}만 기록할 수 있습니다", "body")
     if not actor.sees_seeker(body.seeker_id) or records.fetch(conn, tables.seekers, body.seeker_id) is None:
-        raise records.bad_query("seeker_id", f"등록되지 않은 구직자입니다: {body.seeker_id}", "body")
+        raise errors.bad_query("seeker_id", f"등록되지 않은 구직자입니다: {body.seeker_id}", "body")
     opening = records.fetch(conn, tables.openings, body.opening_id)
     if opening is None:
-        raise records.bad_query("opening_id", f"등록되지 않은 공고입니다: {body.opening_id}", "body")
+        raise errors.bad_query("opening_id", f"등록되지 않은 공고입니다: {body.opening_id}", "body")
     occurred_at = clock.to_local(body.occurred_at) if body.occurred_at else settings.now()
     if body.event == "hired":
         if conn.scalar(_hires(body.opening_id).where(tables.events.c.seeker_id == body.seeker_id)):
-            raise records.conflict("이 구직자는 이미 이 공고에 채용된 것으로 기록되어 있습니다.")
+            raise errors.conflict("이 구직자는 이미 이 공고에 채용된 것으로 기록되어 있습니다.")
         if conn.scalar(_hires(body.opening_id)) >= opening["positions"]:
             raise _full(opening["positions"])
     record = {**body.model_dump(), "occurred_at": occurred_at}
     event_id = conn.execute(_insert_event(record, opening["positions"])).scalar()
     if event_id is None:  # a hire for the last position was recorded since the check above
         raise _full(opening["positions"])
-    records.record_change(conn, "event", str(event_id))
+    changes.record(conn, "event", str(event_id))
     access.record(conn, actor, "POST /events", request.state.request_id, seeker_ids=[body.seeker_id],
                   opening_id=body.opening_id, commit=False)  # fmt: skip
     return {"event_id": event_id, **record}
@@ -50,7 +50,7 @@ def _hires(opening_id: str):
 
 
 def _full(positions: int):
-    return records.conflict(f"이 공고의 모집 인원({positions}명)이 모두 채용되어 남은 자리가 없습니다.")
+    return errors.conflict(f"이 공고의 모집 인원({positions}명)이 모두 채용되어 남은 자리가 없습니다.")
 
 
 def _insert_event(record: dict, positions: int):

@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from service import access, policy, present, records, tables
+from service import access, changes, errors, policy, present, records, tables
 from service.auth import Actor, AnyRole, CounselorOrEmployer
 from service.cache import Ranked
 from service.config import Settings
@@ -36,7 +36,7 @@ def _employer_name(conn: Connection, actor: Actor, employer_id: str) -> str:
     row = records.fetch(conn, tables.employers, employer_id)
     if row is None or not actor.sees_employer(employer_id):
         message = f"등록되지 않은 기업입니다: {employer_id} (POST /employers로 먼저 등록하세요)"
-        raise records.bad_query("employer_id", message, "body")
+        raise errors.bad_query("employer_id", message, "body")
     return row["name"]
 
 
@@ -49,14 +49,14 @@ def _visible(conn: Connection, actor: Actor, opening_id: str) -> dict:
     """The opening if the caller may reach it: staff and seekers any, an employer its own; else 404."""
     row = _fetch(conn, opening_id)
     if row is None or (actor.role == "employer" and row["employer_id"] != actor.employer_id):
-        raise records.not_found("opening", opening_id)
+        raise errors.not_found("opening", opening_id)
     return row
 
 
 def _editable(conn: Connection, actor: Actor, opening_id: str) -> dict:
     row = _visible(conn, actor, opening_id)
     if not actor.sees_employer(row["employer_id"]):
-        raise records.not_found("opening", opening_id)
+        raise errors.not_found("opening", opening_id)
     return row
 
 
@@ -67,9 +67,9 @@ def create_opening(actor: CounselorOrEmployer, body: OpeningCreate, conn: WriteD
     policy.check_opening_write(actor, record)
     records.check_contract("openings", {**record, "employer_name": name})
     if records.fetch(conn, tables.openings, body.opening_id):
-        raise records.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
+        raise errors.conflict(f"이미 등록된 공고 ID입니다: {body.opening_id}")
     conn.execute(insert(tables.openings).values(**record))
-    records.record_change(conn, "opening", body.opening_id)
+    changes.record(conn, "opening", body.opening_id)
     return _fetch(conn, body.opening_id)
 
 
@@ -99,7 +99,7 @@ def replace_opening(opening_id: str, actor: CounselorOrEmployer, body: OpeningFi
     policy.check_opening_write(actor, record)
     records.check_contract("openings", {**record, "employer_name": _employer_name(conn, actor, body.employer_id)})
     conn.execute(update(tables.openings).where(tables.openings.c.opening_id == opening_id).values(**record))
-    records.record_change(conn, "opening", opening_id)
+    changes.record(conn, "opening", opening_id)
     return _fetch(conn, opening_id)
 
 
@@ -108,11 +108,11 @@ def delete_opening(opening_id: str, actor: CounselorOrEmployer, conn: WriteDep) 
     _editable(conn, actor, opening_id)
     history = conn.scalar(select(func.count()).where(tables.events.c.opening_id == opening_id))
     if history:
-        raise records.conflict(
+        raise errors.conflict(
             f"이 공고에 이력이 {history}건 있어 삭제하면 학습 자료가 사라집니다. 대신 마감일(deadline)을 정해 닫으세요."
         )
     conn.execute(delete(tables.openings).where(tables.openings.c.opening_id == opening_id))
-    records.record_change(conn, "opening", opening_id)
+    changes.record(conn, "opening", opening_id)
     return Response(status_code=204)
 
 
@@ -152,7 +152,7 @@ def candidate_list(
         actor.role == "employer"
         and access.candidate_lists_today(conn, actor) >= settings.employer_candidate_lists_per_day
     ):
-        raise records.too_many(
+        raise errors.too_many(
             f"오늘 받을 수 있는 후보자 목록 수({settings.employer_candidate_lists_per_day}회)를 넘었습니다."
         )
     snapshot = serving.current(conn)
@@ -169,7 +169,7 @@ def candidate_list(
 def _rank_candidates(serving: Serving, snapshot: Snapshot, opening_id: str, day: date, k: int, audience: str) -> Ranked:
     matcher = snapshot.matcher
     if matcher.opening_row.get_indexer([opening_id])[0] < 0:
-        raise records.not_found("opening", opening_id)
+        raise errors.not_found("opening", opening_id)
     with serving.scoring:
         if audience == "employer":
             found, band = policy.employer_candidates(matcher, opening_id, day, k)
@@ -199,16 +199,16 @@ def ask_interview(
     today). The center contacts the seeker: the answer holds no contact data. Asked once per pair."""
     _editable(conn, actor, opening_id)
     if not _is_candidate(serving, serving.current(conn), actor, opening_id, body.seeker_id, settings.today()):
-        raise records.not_found("seeker", body.seeker_id)  # as for an unknown id: nothing about the seeker is revealed
+        raise errors.not_found("seeker", body.seeker_id)  # as for an unknown id: nothing about the seeker is revealed
     if body.seeker_id in interviews_asked(conn, [body.seeker_id], opening_id):
-        raise records.conflict("이 후보자에 대한 면접 주선을 이미 요청했습니다. 센터가 연락드릴 때까지 기다려 주세요.")
+        raise errors.conflict("이 후보자에 대한 면접 주선을 이미 요청했습니다. 센터가 연락드릴 때까지 기다려 주세요.")
     asked_at = settings.now()
     event_id = conn.execute(
         insert(tables.events)
         .values(seeker_id=body.seeker_id, opening_id=opening_id, event=INTERVIEW_ASK, occurred_at=asked_at)
         .returning(tables.events.c.event_id)
     ).scalar_one()
-    records.record_change(conn, "event", str(event_id))
+    changes.record(conn, "event", str(event_id))
     return {"event_id": event_id, "opening_id": opening_id, "seeker_id": body.seeker_id, "asked_at": asked_at}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, String, cast, delete, insert, or_, select, update
 
 from matcher import reference
 from matcher.filters import opening_filter
-from service import access, auth, policy, present, records, tables
+from service import access, auth, changes, errors, policy, present, records, tables
 from service.auth import Actor, Counselor, CounselorOrSeeker
 from service.cache import Ranked
 from service.config import Settings
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/seekers", tags=["seekers"])
 
 def _own(actor: CounselorOrSeeker, seeker_id: str) -> None:
     if not actor.sees_seeker(seeker_id):
-        raise records.not_found("seeker", seeker_id)  # identical to a missing seeker
+        raise errors.not_found("seeker", seeker_id)  # identical to a missing seeker
 
 
 @router.post("", status_code=201, response_model=SeekerPublic)
@@ -43,9 +43,9 @@ def create_seeker(actor: Counselor, body: SeekerCreate, request: Request, conn: 
     record = body.model_dump()
     records.check_contract("seekers", record)
     if records.fetch(conn, tables.seekers, body.seeker_id):
-        raise records.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
+        raise errors.conflict(f"이미 등록된 구직자 ID입니다: {body.seeker_id}")
     conn.execute(insert(tables.seekers).values(**record))
-    records.record_change(conn, "seeker", body.seeker_id)
+    changes.record(conn, "seeker", body.seeker_id)
     access.record(conn, actor, "POST /seekers", request.state.request_id, seeker_ids=[body.seeker_id], commit=False)
     return record
 
@@ -84,7 +84,7 @@ def get_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, conn:
     _own(actor, seeker_id)
     row = records.fetch(conn, tables.seekers, seeker_id)
     if row is None:
-        raise records.not_found("seeker", seeker_id)
+        raise errors.not_found("seeker", seeker_id)
     access.record(conn, actor, "GET /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id])
     return row
 
@@ -97,12 +97,12 @@ def replace_seeker(
     _own(actor, seeker_id)
     stored = records.fetch(conn, tables.seekers, seeker_id)
     if stored is None:
-        raise records.not_found("seeker", seeker_id)
+        raise errors.not_found("seeker", seeker_id)
     record = {"seeker_id": seeker_id, **body.model_dump()}
     policy.check_seeker_edit(actor, stored, record)
     records.check_contract("seekers", record)
     conn.execute(update(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id).values(**record))
-    records.record_change(conn, "seeker", seeker_id)
+    changes.record(conn, "seeker", seeker_id)
     access.record(conn, actor, "PUT /seekers/{id}", request.state.request_id, seeker_ids=[seeker_id], commit=False)
     return record
 
@@ -113,8 +113,8 @@ def set_consent(seeker_id: str, actor: CounselorOrSeeker, body: Consent, request
     _own(actor, seeker_id)
     where = tables.seekers.c.seeker_id == seeker_id
     if conn.execute(update(tables.seekers).where(where).values(**body.model_dump())).rowcount == 0:
-        raise records.not_found("seeker", seeker_id)
-    records.record_change(conn, "seeker", seeker_id)
+        raise errors.not_found("seeker", seeker_id)
+    changes.record(conn, "seeker", seeker_id)
     access.record(
         conn, actor, "PUT /seekers/{id}/consent", request.state.request_id, seeker_ids=[seeker_id], commit=False
     )
@@ -129,8 +129,8 @@ def delete_seeker(seeker_id: str, actor: CounselorOrSeeker, request: Request, co
     conn.execute(delete(tables.events).where(tables.events.c.seeker_id == seeker_id))
     done = conn.execute(delete(tables.seekers).where(tables.seekers.c.seeker_id == seeker_id))
     if done.rowcount == 0:
-        raise records.not_found("seeker", seeker_id)
-    records.record_change(conn, "seeker", seeker_id)
+        raise errors.not_found("seeker", seeker_id)
+    changes.record(conn, "seeker", seeker_id)
     return Response(status_code=204)
 
 
@@ -240,10 +240,10 @@ def _rank_matches(
     matcher = snapshot.matcher
     row = matcher.seeker_row.get_indexer([seeker_id])[0]
     if row < 0:
-        raise records.not_found("seeker", seeker_id)
+        raise errors.not_found("seeker", seeker_id)
     dong = filters["dong"]
     if dong is not None and dong not in reference.dongs().index:
-        raise records.bad_query("dong", f"성동구 행정동이 아닙니다 (known: {', '.join(reference.dongs().index)})")
+        raise errors.bad_query("dong", f"성동구 행정동이 아닙니다 (known: {', '.join(reference.dongs().index)})")
     seeker = matcher.seekers.iloc[row]
     mask = opening_filter(matcher.openings, origin=(float(seeker["lat"]), float(seeker["lon"])), **filters)
     shown = serving.exposure.counts(matcher.opening_row, when, seeker_id) if spread else None

@@ -23,8 +23,8 @@ from service import auth
 from service.app import create_app
 from service.config import Settings
 from service.db import make_engine
+from service.import_export import import_dataset
 from service.migrate import upgrade
-from service.store import import_dataset
 from training.pipeline import TrainResult
 
 POSTGRES_URL = os.environ.get("JOBMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

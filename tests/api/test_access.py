@@ -13,7 +13,7 @@ from matcher.contract import load_folder
 from service.app import create_app
 from service.config import DEFAULT_SECRET, Settings
 from service.db import make_engine
-from service.store import export_folder
+from service.import_export import export_folder
 from tests.api.conftest import AS_OF, bearer
 from tests.api.test_api import NEW_OPENING, NEW_SEEKER
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from service import clock, records
+from service import changes, clock
 from service.app import create_app
 from tests.api.conftest import AS_OF, bearer
 
@@ -260,15 +260,15 @@ def test_writes_committed_out_of_order_are_all_caught_up(client: TestClient, mon
 
     top = listed()[0]
     held, release = threading.Event(), threading.Event()
-    record_change = records.record_change
+    record = changes.record
 
     def first_held(conn, entity: str, entity_id: str) -> None:
-        record_change(conn, entity, entity_id)
+        record(conn, entity, entity_id)
         if not held.is_set():  # the first write's transaction commits only once released
             held.set()
             release.wait(10)
 
-    monkeypatch.setattr(records, "record_change", first_held)
+    monkeypatch.setattr(changes, "record", first_held)
 
     def post(seeker_id: str, kind: str) -> int:
         body = {"seeker_id": seeker_id, "opening_id": top, "event": kind, "occurred_at": f"{AS_OF}T09:00:00"}

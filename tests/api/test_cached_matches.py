@@ -10,7 +10,7 @@ import threading
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
-from service import access, clock, store, tables
+from service import access, changes, clock, tables
 from service.access_batcher import AccessLogBatcher
 from service.app import create_app
 from service.config import Settings
@@ -143,7 +143,7 @@ def test_a_cached_list_is_not_answered_when_its_read_cannot_be_logged(client: Te
 def test_the_batcher_commits_concurrent_reads_in_few_batches_and_none_on_a_stale_snapshot(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     with engine.connect() as conn:
-        newest = store.latest_revision(conn)
+        newest = changes.latest_revision(conn)
         before = conn.scalar(select(func.count()).select_from(tables.access_log))
     batcher = AccessLogBatcher(engine)
     base = {"token_id": None, "role": "counselor", "route": "test", "opening_id": None}

@@ -15,8 +15,8 @@ from matcher import cells
 from matcher.contract import Dataset, load_folder
 from service import tables
 from service.db import make_engine
+from service.import_export import import_dataset
 from service.migrate import upgrade
-from service.store import import_dataset
 from tests.worlds import planted_world, write_world
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

@@ -161,8 +161,8 @@ def test_the_first_request_after_an_import_into_an_empty_database_is_answered(
     watcher's, just before the import committed) was refused with 503 although the rows were there."""
     from service import serving
     from service.db import make_engine
+    from service.import_export import import_dataset
     from service.migrate import upgrade
-    from service.store import import_dataset
     from tests.api.conftest import settings_for
 
     monkeypatch.setattr(serving, "RETRY_SECONDS", 3600.0)  # no try is ever due by time alone in this test

@@ -23,7 +23,7 @@ from matcher import bundle
 from matcher.contract import Dataset
 from service import auth
 from service.db import make_engine
-from service.store import import_dataset
+from service.import_export import import_dataset
 from tests.api.conftest import AS_OF, SECRET, postgres_schema
 from tests.api.serving import free_port
 from tests.api.test_shared_store import REDIS_URL

@@ -22,8 +22,8 @@ from matcher.contract import Dataset
 from service import auth, tables
 from service.app import create_app
 from service.db import make_engine
+from service.import_export import import_dataset
 from service.migrate import upgrade
-from service.store import import_dataset
 from tests.api.conftest import settings_for
 
 # Routes whose 200 answer shows a seeker's data: each needs an access-log row with the request's id.

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from matcher.contract import load_folder
 from service.db import make_engine
-from service.store import export_folder
+from service.import_export import export_folder
 from tests.api.conftest import AS_OF, bearer
 from training.sample import generate
 

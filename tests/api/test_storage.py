@@ -18,9 +18,9 @@ from jobmatch_cli.main import main
 from matcher.contract import ContractError, Dataset, load_folder
 from service import tables
 from service.db import make_engine
+from service.import_export import export_folder, import_dataset
 from service.migrate import upgrade
 from service.pseudonym import K, pseudonym, smallest_group
-from service.store import export_folder, import_dataset
 
 
 def test_migrations_build_exactly_the_declared_tables(database_url: str) -> None:

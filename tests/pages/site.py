@@ -25,8 +25,8 @@ from service import auth
 from service.app import create_app
 from service.config import Settings
 from service.db import make_engine
+from service.import_export import import_dataset
 from service.migrate import upgrade
-from service.store import import_dataset
 from tests.conftest import SampleDay
 
 SECRET = "browser-test-secret-0123456789"  # the site's JOBMATCH_SECRET_KEY: its bundle is signed with it

@@ -1,4 +1,4 @@
-"""Moving data between the database and contract tables (import, export, the matcher's snapshot)."""
+"""Contract data in and out of the database: import a validated dataset, export the rows as a contract folder."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from matcher.contract import ContractError, Dataset, Problem, parse_records, write_table
+from matcher.contract import ContractError, Dataset, Problem, write_table
 from service import tables
 from service.db import one_writer
+from service.frames import events_after, seekers_and_openings
 from service.pseudonym import pseudonymize
 
 BATCH = 5_000
@@ -63,7 +64,7 @@ def import_dataset(engine: Engine, data: Dataset, *, replace: bool = False) -> I
     with engine.begin() as conn:
         one_writer(conn)
         if replace:
-            from service.auth import revoke_bound  # (service.auth imports the app's dependencies, which import this)
+            from service.auth import revoke_bound  # lazy: only --replace needs service.auth (FastAPI)
 
             revoke_bound(conn)  # the seekers and employers they were bound to go
             # The change log is kept: its revisions only ever grow (instances compare them), and the revocations
@@ -99,83 +100,6 @@ def _refuse_existing(conn: Connection, column, ids: pd.Series, label: str) -> No
         )
 
 
-def load_tables(conn: Connection, *, seeker_ids: list[str] | None = None, opening_ids: list[str] | None = None):
-    """Seekers, openings (with employer_name) and events as contract frames, the same shape load_folder gives.
-
-    With ``seeker_ids`` / ``opening_ids``, only those rows (for incremental refresh).
-    """
-    s_query = select(tables.seekers)
-    o_query = select(tables.openings, tables.employers.c.name.label("employer_name")).join(tables.employers)
-    if seeker_ids is not None:
-        s_query = s_query.where(tables.seekers.c.seeker_id.in_(seeker_ids))
-    if opening_ids is not None:
-        o_query = o_query.where(tables.openings.c.opening_id.in_(opening_ids))
-    seekers = _frame("seekers", conn.execute(s_query.order_by(tables.seekers.c.seeker_id)).mappings().all())
-    openings = _frame("openings", conn.execute(o_query.order_by(tables.openings.c.opening_id)).mappings().all())
-    return seekers, openings
-
-
-def opening_ids_of(conn: Connection, employer_ids: list[str]) -> list[str]:
-    """The openings of these employers."""
-    if not employer_ids:
-        return []
-    query = select(tables.openings.c.opening_id).where(tables.openings.c.employer_id.in_(employer_ids))
-    return list(conn.scalars(query))
-
-
-def load_events(conn: Connection, after: int = 0) -> tuple[pd.DataFrame, int]:
-    """Events with ``event_id`` above ``after``, and the highest id seen."""
-    rows = conn.execute(
-        select(tables.events).where(tables.events.c.event_id > after).order_by(tables.events.c.event_id)
-    ).mappings()
-    frame = pd.DataFrame(list(rows), columns=["event_id", "seeker_id", "opening_id", "event", "occurred_at"])
-    last = int(frame["event_id"].max()) if len(frame) else after
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
-    return frame.drop(columns="event_id"), last
-
-
-def _frame(kind: str, rows: list) -> pd.DataFrame:
-    frame, problems = parse_records(kind, [dict(r) for r in rows])
-    if problems:  # rows in the database were validated on the way in; this means the schema drifted
-        raise ContractError(problems, hint=f"the database holds {kind} rows the contract refuses")
-    return frame
-
-
-# Built once: every request runs it, and building a statement costs more than SQLite takes to answer it.
-LATEST_REVISION = select(func.max(tables.changes.c.revision))
-
-
-def latest_revision(conn: Connection) -> int:
-    return int(conn.scalar(LATEST_REVISION) or 0)
-
-
-# Change-log entities that are no table's rows: a bundle an instance swapped in (its folder), a revoked token.
-MODEL_CHANGE, TOKEN_CHANGE = "model", "token"
-
-
-def record_change(conn: Connection, entity: str, entity_id: str) -> None:
-    """Log a write every instance must apply (service.serving): a row's entity and id, a model or a token."""
-    conn.execute(insert(tables.changes).values(entity=entity, entity_id=entity_id))
-
-
-def latest_model(conn: Connection) -> str | None:
-    """The bundle folder an instance swapped in most recently, None if none did."""
-    query = (
-        select(tables.changes.c.entity_id)
-        .where(tables.changes.c.entity == MODEL_CHANGE)
-        .order_by(tables.changes.c.revision.desc())
-        .limit(1)
-    )
-    return conn.scalar(query)
-
-
-def changes_since(conn: Connection, revision: int) -> pd.DataFrame:
-    rows = conn.execute(
-        select(tables.changes).where(tables.changes.c.revision > revision).order_by(tables.changes.c.revision)
-    ).mappings()
-    return pd.DataFrame(list(rows), columns=["revision", "entity", "entity_id"])
-
-
 @dataclass(frozen=True)
 class ExportSummary(ImportSummary):
     left_out: int = 0  # seekers left out of a pseudonymised export (k-anonymity), with their events
@@ -191,8 +115,8 @@ def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | N
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
-        seekers, openings = load_tables(conn)
-        events, _ = load_events(conn)
+        seekers, openings = seekers_and_openings(conn)
+        events, _ = events_after(conn)
         employers = conn.scalar(select(func.count()).select_from(tables.employers))
     left_out, rungs = 0, None
     if pseudonymize_with is not None:
@@ -203,4 +127,4 @@ def export_folder(engine: Engine, out: str | Path, *, pseudonymize_with: str | N
     return ExportSummary(len(seekers), len(openings), int(employers or 0), len(events), left_out, rungs)
 
 
-__all__ = ["ExportSummary", "ImportSummary", "export_folder", "import_dataset", "load_events", "load_tables"]
+__all__ = ["ExportSummary", "ImportSummary", "export_folder", "import_dataset"]
