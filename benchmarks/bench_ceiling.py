@@ -34,10 +34,11 @@ import pandas as pd
 
 from matcher import eligibility
 from matcher.contract import load_folder
+from matcher.queries import CandidatePool
+from matcher.splits import time_split
 from training import evaluate as ev
 from training import sample
-from training.pipeline import cut_dates, train
-from training.queries import CandidatePool
+from training.pipeline import train
 
 
 class ExpectedGrade:
@@ -112,7 +113,7 @@ def run(seed: int, n_seekers: int, n_openings: int, folder: Path) -> None:
     events = data.events
     pool = CandidatePool(data.seekers, data.openings)
     masks = ev.CandidateMasks(pool, events)
-    queries = ev.evaluation_queries("seeker", events, cut_dates(events)[-1], pool, masks, seed=0)
+    queries = ev.evaluation_queries("seeker", time_split(events), pool, masks, seed=0)
     oracles = {}
     for label, views_only in (("generator expected grade", False), ("generator view chance", True)):
         top = ev.rank_queries(queries, masks, ExpectedGrade(built, pool, events, views_only))

@@ -10,6 +10,7 @@ spread lists see the exposure of the lists served before them in the last 14 day
 from __future__ import annotations
 
 import argparse
+import copy
 import tempfile
 import warnings
 
@@ -18,6 +19,8 @@ import pandas as pd
 
 from matcher.contract import load_folder
 from matcher.crowding import STRENGTH, Exposure, spread_scores
+from matcher.queries import CandidatePool
+from matcher.splits import TimeSplit
 from training.evaluate import (
     CandidateMasks,
     K,
@@ -27,7 +30,6 @@ from training.evaluate import (
     summarise,
 )
 from training.pipeline import train
-from training.queries import CandidatePool
 from training.sample import generate
 
 
@@ -63,14 +65,15 @@ def main() -> None:
         generate(tmp, n_seekers=args.seekers, n_openings=args.openings, seed=args.seed, progress=False)
         data = load_folder(tmp)
     result = train(data, with_baselines=False)
-    model, events = result.model, data.events
-    test_start = pd.Timestamp(result.cutoffs["test_start"])
+    events = data.events
+    split = TimeSplit(events, pd.Timestamp(result.cutoffs["test_start"]))
+    test_start = split.test_start
+    model = copy.copy(result.model)  # as it stood at the test: its history refitted on the events before it
     codes = model.encode(data.seekers, data.openings)
-    model.fit_history(events[events["occurred_at"] < test_start], data.seekers, data.openings,
-                      count_events=events, codes=codes)  # fmt: skip
+    model.fit_history(split.known, data.seekers, data.openings, count_events=events, codes=codes)
     pool = CandidatePool(data.seekers, data.openings)
     masks = CandidateMasks(pool, events)
-    queries = evaluation_queries("seeker", events, test_start, pool, masks, 0)
+    queries = evaluation_queries("seeker", split, pool, masks, 0)
     base = model_scorer(model, data.openings, codes, "seeker")
     print(f"seeker side, {len(queries.rows)} test queries from {test_start.date()}, sample seed {args.seed}")
     print(f"{'ranking':<26} {'ndcg@10':>8} {'recall@10':>9} {'coverage':>9} {'gini':>6}")

@@ -72,26 +72,25 @@ def cmd_import_postings(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from matcher.ranker import PairModel
+    from matcher.model import JobMatchModel
     from matcher.text import make_vectorizer
-    from training.pipeline import pipeline_settings, train
+    from training.pipeline import train
     from training.report import write_report
 
     key = secret_settings().secret_key  # before the work: a default key outside development is refused
     make_vectorizer(args.analyzer)  # so is an analyzer that cannot run here (kiwi without kiwipiepy)
     data = load_data(args)
-    model = PairModel(analyzer=args.analyzer, random_state=args.seed)
+    model = JobMatchModel(analyzer=args.analyzer, random_state=args.seed)
     result = train(data, until=args.until, model=model, seed=args.seed, progress=say)
     manifest = {
         "data_fingerprint": bundle.fingerprint(data.seekers, data.openings, data.events),
         "data_rows": {"seekers": len(data.seekers), "openings": len(data.openings), "events": len(data.events)},
-        "parameters": model.__dict__ | pipeline_settings(),
+        "parameters": model.settings(),
         "cutoffs": result.cutoffs,
         "history_until": str(result.model.history_.last_event_),
         "training_pairs": result.training_pairs,
         "metrics": public_report(result.report),
     }
-    manifest["parameters"] = {k: v for k, v in manifest["parameters"].items() if not k.endswith("_")}
     folder = bundle.save(result.model, args.model_dir, manifest, key=key)
     page = write_report(result.report, folder / "report.html", notes=f"time split: {result.cutoffs}")
     print(metrics_table(result.report))
@@ -100,27 +99,21 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from training import holdout
-    from training.evaluate import evaluate, evaluate_held_out
-    from training.pipeline import cut_dates
+    from matcher.splits import TimeSplit, choose_split
+    from training.evaluate import evaluate
 
     loaded = load_bundle(args)
     data = load_data(args)
-    events, model = data.events, loaded.model
-    cuts = cut_dates(events)
-    if args.cutoff or holdout.time_split_works(events, cuts):
-        cutoff = pd.Timestamp(args.cutoff) if args.cutoff else cuts[-1]
-        known, test = events[events["occurred_at"] < cutoff], events[events["occurred_at"] >= cutoff]
-        model.fit_history(known, data.seekers, data.openings, count_events=events)
-        report = evaluate(model, data.seekers, data.openings, events, cutoff, k=args.k, progress=say)
-        title = f"test window from {cutoff.date()} ({len(test):,} events), bundle {loaded.version}"
+    events = data.events
+    # Without --cutoff, the split training made: the same seed, so the rankers never saw the held-out pairs.
+    split = TimeSplit(events, pd.Timestamp(args.cutoff)) if args.cutoff else choose_split(events, args.seed)
+    report = evaluate(loaded.model, data.seekers, data.openings, split, k=args.k, seed=args.seed, progress=say)
+    if isinstance(split, TimeSplit):
+        test = events[events["occurred_at"] >= split.test_start]
+        title = f"test window from {split.test_start.date()} ({len(test):,} events), bundle {loaded.version}"
     else:
-        # The same split as training with the same seed, so the rankers never saw the held-out pairs.
-        held = holdout.split(events, args.seed)
         say(f"the events fall on too few days for a time split: one pair held out per seeker (seed {args.seed})")
-        model.fit_history(held.known, data.seekers, data.openings, count_events=held.known)
-        report = evaluate_held_out(model, data.seekers, data.openings, held, k=args.k, seed=args.seed, progress=say)
-        title = f"leave-one-out: {len(held.test):,} held-out events of {held.test['seeker_id'].nunique():,} seekers"
+        title = f"leave-one-out: {len(split.test):,} held-out events of {split.test['seeker_id'].nunique():,} seekers"
         title += f", bundle {loaded.version}"
     if args.json:
         print(json.dumps(public_report(report), ensure_ascii=False, indent=2))
@@ -151,6 +144,7 @@ def _warn_if_trained_past(model: object, as_of: pd.Timestamp) -> None:
 def cmd_recommend(args: argparse.Namespace) -> int:
     from matcher.contract import write_csv
     from matcher.matching import Matcher
+    from matcher.model import match_frame
 
     out = output_file(args.out)
     loaded = load_bundle(args)
@@ -165,16 +159,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
     if args.seekers:
         ids = _ids(args.seekers) or list(data.seekers["seeker_id"])
-        found = matcher.matches(ids, as_of, k=args.k)
-        rows = [(m.seeker_id, m.rank, m.opening_id, m.score, ";".join(m.reasons), ";".join(m.cautions)) for m in found]
-        columns = ["seeker_id", "rank", "opening_id", "score", "reasons", "cautions"]
+        found = match_frame(matcher.matches(ids, as_of, k=args.k), "seeker")
     else:
         ids = _ids(args.openings) or list(data.openings["opening_id"])
         found = matcher.candidates(ids, as_of, k=args.k, consented_only=not args.include_unconsented)
-        rows = [(m.opening_id, m.rank, m.seeker_id, m.score, ";".join(m.reasons), ";".join(m.cautions)) for m in found]
-        columns = ["opening_id", "rank", "seeker_id", "score", "reasons", "cautions"]
-    write_csv(pd.DataFrame(rows, columns=columns), out)
-    say(f"wrote {len(rows):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {out}")
+        found = match_frame(found, "opening")
+    write_csv(found.assign(reasons=found["reasons"].map(";".join), cautions=found["cautions"].map(";".join)), out)
+    say(f"wrote {len(found):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {out}")
     return 0
 
 

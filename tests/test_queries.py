@@ -1,4 +1,4 @@
-"""training/queries.py: negatives are distinct candidates the hard rules allow, drawn at random."""
+"""matcher/queries.py: negatives are distinct candidates the hard rules allow, drawn at random."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.contract import Dataset, load_folder
-from training.queries import CandidatePool, _sample_eligible_seekers
+from matcher.queries import CandidatePool, _sample_eligible_seekers
 from training.sample import generate
 
 

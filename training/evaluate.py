@@ -1,4 +1,5 @@
-"""Offline evaluation on a time split, the learned ranker beside the classic baselines.
+"""Offline evaluation on a split of the events (by time, or leave-one-out: :mod:`matcher.splits`), the learned
+ranker beside the classic baselines.
 
 The learned ranker is evaluated as it serves: stage one shortlists each query's
 candidates (``shortlist``, default :data:`matcher.retrieval.SHORTLIST`), the
@@ -8,12 +9,13 @@ shortlist are not listed (see matcher/matching.py).
 Every system ranks the same candidates: for a seeker query, the openings open on
 its as-of day, eligible, with positions left and not applied to before; for an
 opening query, every eligible seeker. Gains are the graded outcomes of the test
-window (hired/retained 4, interviewed 3, applied 2, viewed 1 on the seeker side;
+part (hired/retained 4, interviewed 3, applied 2, viewed 1 on the seeker side;
 applied 1, interviewed 3, hired 4 on the opening side; rejected/declined 0).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,12 +28,12 @@ from matcher.features import Featurizer
 from matcher.lists import Scored
 from matcher.matching import APPLIED_EVENTS, Matcher
 from matcher.pair_views import BlockView
+from matcher.queries import CandidatePool, held_out_queries, opening_queries, seeker_queries
 from matcher.ranker import PairModel
 from matcher.retrieval import SHORTLIST
+from matcher.splits import HeldOut, Split, TimeSplit
 from training import audit, metrics
 from training.baselines import Recommender, baselines
-from training.holdout import HeldOut
-from training.queries import CandidatePool, held_out_queries, opening_queries, seeker_queries
 
 K = 10
 SIDES = ("seeker", "opening")
@@ -101,15 +103,18 @@ def subsample(queries: EvalQueries, seed: int, limit: int = MAX_QUERIES) -> Eval
     )
 
 
-def evaluation_queries(
-    side: str, events: pd.DataFrame, test_start: pd.Timestamp, tables: CandidatePool, masks: CandidateMasks, seed: int
-) -> EvalQueries:
-    """The evaluated queries of one side: reachable truth only, at most :data:`MAX_QUERIES` of them.
+def evaluation_queries(side: str, split: Split, tables: CandidatePool, masks: CandidateMasks, seed: int) -> EvalQueries:
+    """The evaluated queries of one side of a split: reachable truth only, at most :data:`MAX_QUERIES` of them.
 
-    Twice as many are drawn before the (costly) reachability check, which drops a few, so large
-    histories are not built and checked query by query in full.
+    A time split asks each seeker (or opening) on its first test day for every pair it began in the test
+    window; a leave-one-out split asks each at the split's moment for its held-out pairs. Twice as many are
+    drawn before the (costly) reachability check, which drops a few, so large histories are not built and
+    checked query by query in full.
     """
-    drawn = build_queries(side, events, test_start, tables, limit=2 * MAX_QUERIES, seed=seed)
+    if isinstance(split, TimeSplit):
+        drawn = build_queries(side, split.events, split.test_start, tables, limit=2 * MAX_QUERIES, seed=seed)
+    else:
+        drawn = held_out_eval_queries(side, split, tables, limit=2 * MAX_QUERIES, seed=seed)
     return subsample(reachable(drawn, masks), seed)
 
 
@@ -341,8 +346,7 @@ def evaluate(
     model: PairModel,
     seekers: pd.DataFrame,
     openings: pd.DataFrame,
-    events: pd.DataFrame,
-    test_start: pd.Timestamp,
+    split: Split,
     *,
     k: int = K,
     with_baselines: bool = True,
@@ -351,15 +355,20 @@ def evaluate(
     codes: tuple | None = None,
     n_shortlist: int | None = SHORTLIST,
 ) -> dict[str, dict]:
-    """Metrics of the model (and baselines) on both sides for the pairs begun on or after ``test_start``.
+    """Metrics of the model (and baselines) on both sides of the split's test part (:mod:`matcher.splits`).
 
-    ``model`` must have its history fitted on the events before ``test_start``; it is
-    evaluated in two stages with ``n_shortlist`` candidates per query (``None``: one stage).
+    The model is evaluated as it stood at the test: a copy whose history is refitted on the events known
+    before it (``split.known``), in two stages with ``n_shortlist`` candidates per query (``None``: one stage).
+    A time split's test is the pairs begun on or after its start; a leave-one-out split's is each seeker's
+    held-out pair, asked after every known event, where any eligible opening with a position left that the
+    seeker has not applied to is a candidate, since the dates cannot say what was open when.
     """
-    tables = CandidatePool(seekers, openings)
-    masks = CandidateMasks(tables, events)
-    queries = {side: evaluation_queries(side, events, test_start, tables, masks, seed) for side in SIDES}
-    known = events[events["occurred_at"] < test_start]
+    codes = codes or model.encode(seekers, openings)
+    at_test = copy.copy(model)
+    at_test.fit_history(split.known, seekers, openings, count_events=split.timeline, codes=codes)
+    tables = CandidatePool(seekers, openings, always_open=split.always_open)
+    masks = CandidateMasks(tables, split.timeline)
+    queries = {side: evaluation_queries(side, split, tables, masks, seed) for side in SIDES}
     settings = {
         "k": k,
         "with_baselines": with_baselines,
@@ -367,47 +376,12 @@ def evaluate(
         "progress": progress,
         "n_shortlist": n_shortlist,
     }
-    report = _report(model, tables, known, queries, masks, codes, **settings)
-    report["seeker"]["day"] = day_figures(model, seekers, openings, events, test_start, k, seed, progress)
-    return report
-
-
-def evaluate_held_out(
-    model: PairModel,
-    seekers: pd.DataFrame,
-    openings: pd.DataFrame,
-    held: HeldOut,
-    *,
-    k: int = K,
-    with_baselines: bool = True,
-    seed: int = 0,
-    progress: Callable | None = None,
-    codes: tuple | None = None,
-    n_shortlist: int | None = SHORTLIST,
-) -> dict[str, dict]:
-    """Metrics on a leave-one-out split (:mod:`training.holdout`): each seeker's held-out pair is the truth
-    of a query asked after every known event; any eligible opening with a position left that the seeker
-    has not applied to is a candidate, since the dates cannot say what was open when.
-
-    ``model`` must have its history fitted on ``held.known``.
-    """
-    tables = CandidatePool(seekers, openings, always_open=True)
-    masks = CandidateMasks(tables, held.known)
-    queries = {}
-    for side in SIDES:
-        drawn = held_out_eval_queries(side, held, tables, limit=2 * MAX_QUERIES, seed=seed)
-        queries[side] = subsample(reachable(drawn, masks), seed)
-    settings = {
-        "k": k,
-        "with_baselines": with_baselines,
-        "seed": seed,
-        "progress": progress,
-        "n_shortlist": n_shortlist,
-    }
-    report = _report(model, tables, held.known, queries, masks, codes, **settings)
-    # The dates cannot say what was open when (as for the candidates above): no deadline has passed.
-    always_open = openings.assign(deadline=pd.NaT)
-    report["seeker"]["day"] = day_figures(model, seekers, always_open, held.known, held.moment, k, seed, progress)
+    report = _report(at_test, tables, split.known, queries, masks, codes, **settings)
+    # Without usable dates (leave-one-out) no deadline has passed, as for the candidates above.
+    day_openings = openings.assign(deadline=pd.NaT) if split.always_open else openings
+    report["seeker"]["day"] = day_figures(
+        at_test, seekers, day_openings, split.timeline, split.moment, k, seed, progress
+    )
     return report
 
 

@@ -1,4 +1,5 @@
-"""Histories without dates (training/holdout.py): the leave-one-out split, and training on a snapshot."""
+"""Splits of the events (matcher/splits.py): the time split's fallback for histories without dates, the
+leave-one-out split, and training on a snapshot."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher import splits
 from matcher.contract import Dataset
 from matcher.history import pair_grades
 from matcher.matching import Matcher
-from training import holdout
-from training.pipeline import cut_dates, train
+from matcher.splits import cut_dates
+from training.pipeline import train
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +23,12 @@ def snapshot(planted_data: Dataset) -> Dataset:
 
 
 def test_one_day_of_events_cannot_carry_a_time_split_but_a_year_can(snapshot: Dataset, planted_data: Dataset) -> None:
-    assert not holdout.time_split_works(snapshot.events, cut_dates(snapshot.events))
-    assert holdout.time_split_works(planted_data.events, cut_dates(planted_data.events))
+    assert not splits.time_split_works(snapshot.events, cut_dates(snapshot.events))
+    assert splits.time_split_works(planted_data.events, cut_dates(planted_data.events))
 
 
 def test_the_split_holds_out_one_pair_per_seeker_with_all_its_events(snapshot: Dataset) -> None:
-    held = holdout.split(snapshot.events, seed=3)
+    held = splits.leave_one_out(snapshot.events, seed=3)
     interest = pair_grades(snapshot.events)
     interest = interest[interest["grade"] > 0]
     per_seeker = interest.groupby("seeker_id").size()
@@ -36,16 +38,16 @@ def test_the_split_holds_out_one_pair_per_seeker_with_all_its_events(snapshot: D
     known_pairs = set(map(tuple, held.known[["seeker_id", "opening_id"]].to_numpy()))
     assert not known_pairs & set(map(tuple, test_pairs.to_numpy())), "a held-out pair has no event left in history"
     assert len(held.known) + len(held.test) == len(snapshot.events)
-    assert set(np.unique(held.fold)) <= {-1, *range(holdout.FOLDS)}
+    assert set(np.unique(held.fold)) <= {-1, *range(splits.FOLDS)}
     # Every fold holds labels, and a fold's events never sit in its own history.
-    for fold in range(holdout.FOLDS):
+    for fold in range(splits.FOLDS):
         history, labels = held.fold_events(fold)
         assert len(labels) and len(history) + len(labels) == len(held.known)
     assert held.moment > snapshot.events["occurred_at"].max()
 
 
 def test_the_split_is_the_same_for_the_same_seed(snapshot: Dataset) -> None:
-    a, b = holdout.split(snapshot.events, seed=5), holdout.split(snapshot.events, seed=5)
+    a, b = splits.leave_one_out(snapshot.events, seed=5), splits.leave_one_out(snapshot.events, seed=5)
     pd.testing.assert_frame_equal(a.test, b.test)
     np.testing.assert_array_equal(a.fold, b.fold)
 

@@ -24,7 +24,7 @@ class CandidatePool:
     which pairs are candidates when (``Tables`` before; ``service.tables`` is the database's tables).
 
     ``always_open``: every opening counts as open on every day, for histories whose dates cannot
-    say when anyone looked (a leave-one-out split, see :mod:`training.pipeline`).
+    say when anyone looked (a leave-one-out split, see :mod:`matcher.splits`).
     """
 
     seekers: pd.DataFrame
