@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 
 from matcher.history import item_neighbours, knn_weights
 from training.baselines import (
+    ALSRecommender,
     BM25Recommender,
     EASERecommender,
     ItemKNNRecommender,
@@ -74,7 +75,11 @@ def fit_block(model: Recommender) -> tuple[Recommender, sp.csr_matrix, np.ndarra
     return model, x, query_block, item_block
 
 
-@pytest.mark.parametrize("model", [EASERecommender(l2=1.0), ItemKNNRecommender(k=3)])
+@pytest.mark.parametrize(
+    "model",
+    [EASERecommender(l2=1.0), ItemKNNRecommender(k=3), ALSRecommender(factors=N_BLOCKS, alpha=1.0)],
+    ids=lambda m: m.name,
+)
 def test_collaborative_models_recommend_unseen_items_of_own_block(model: Recommender) -> None:
     model, x, query_block, item_block = fit_block(model)
     scores = model.score(np.arange(x.shape[0]), np.arange(x.shape[1]))
@@ -94,6 +99,40 @@ def test_ease_matches_full_closed_form_and_scores_cold_items_zero() -> None:
     items = np.array([x.shape[1] - 1, 0, 5, x.shape[1] - 2, 5])
     np.testing.assert_allclose(model.score(np.arange(x.shape[0]), items), (dense @ b)[:, items])
     assert (model.score(np.arange(x.shape[0]), np.arange(x.shape[1] - cold, x.shape[1])) == 0).all()
+
+
+def test_als_finds_held_out_items_of_the_planted_blocks_where_random_does_not() -> None:
+    """One interaction per query is hidden; ALS ranks it among the query's unseen items far above chance."""
+    x, _, _ = block_world(seed=1)
+    dense = x.toarray()
+    rng = np.random.default_rng(0)
+    hidden = np.array([rng.choice(np.flatnonzero(row)) for row in dense])
+    rows = np.arange(dense.shape[0])
+    known = dense.copy()
+    known[rows, hidden] = 0
+    hit_rates = {}
+    # As many factors as planted blocks; a confidence of 1 per unit of weight suits a world this small.
+    for model in (ALSRecommender(factors=N_BLOCKS, alpha=1.0), RandomRecommender(seed=0)):
+        scores = model.fit(sp.csr_matrix(known), *map(empty_text, known.shape)).score(rows, np.arange(x.shape[1]))
+        scores[known > 0] = -np.inf
+        top3 = np.argsort(-scores, axis=1, kind="stable")[:, :3]
+        hit_rates[model.name] = float((top3 == hidden[:, None]).any(axis=1).mean())
+    assert hit_rates["als"] >= 0.8
+    assert hit_rates["als"] >= hit_rates["random"] + 0.4
+
+
+def test_als_is_reproducible_per_seed_and_scores_cold_items_zero() -> None:
+    x, _, _ = block_world()
+    x = sp.hstack([x, sp.csr_matrix((x.shape[0], 2))]).tocsr()  # items with no history
+    texts = map(empty_text, x.shape)
+    query_text, item_text = list(texts)
+    queries, items = np.arange(x.shape[0]), np.arange(x.shape[1])
+    first = ALSRecommender(factors=8, random_state=4).fit(x, query_text, item_text).score(queries, items)
+    again = ALSRecommender(factors=8, random_state=4).fit(x, query_text, item_text).score(queries, items)
+    other = ALSRecommender(factors=8, random_state=5).fit(x, query_text, item_text).score(queries, items)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert (first[:, -2:] == 0).all()
 
 
 def test_the_ranker_history_and_the_baseline_share_one_item_knn() -> None:
@@ -208,7 +247,7 @@ def test_random_is_deterministic_per_seed_and_independent_of_batching() -> None:
 
 def test_registry_order_and_names() -> None:
     names = [model.name for model in baselines(seed=3)]
-    assert names == ["random", "popularity", "tfidf", "bm25", "item_knn", "ease"]
+    assert names == ["random", "popularity", "tfidf", "bm25", "item_knn", "ease", "als"]
     assert baselines(seed=3)[0].get_params() == {"seed": 3}
 
 
