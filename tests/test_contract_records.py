@@ -14,7 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher.contract import FILES, _frame_of, _parse_few, _parse_many, _split, parse_records, record_problems
+from matcher.record_checks import _parse_few, _parse_many, parse_records, record_problems
+from matcher.records import FILES
+from matcher.typed_frames import frame_of
+from matcher.validation import good_rows
 
 RRN = "900101-1234567"
 
@@ -113,7 +116,7 @@ def _same(kind: str, records: list[dict]) -> bool:
         return False
     rows, check = few
     assert check.problems == many[1]
-    pd.testing.assert_frame_equal(_split(_frame_of(kind, columns, rows), check), many[0])
+    pd.testing.assert_frame_equal(good_rows(frame_of(kind, columns, rows), check), many[0])
     return True
 
 
