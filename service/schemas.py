@@ -1,8 +1,9 @@
 """Request and response bodies, split by audience (FastAPI + pydantic, ``extra="forbid"`` on inputs).
 
-Input types mirror the data contract (``matcher.contract``); after pydantic has
-checked the types, the route runs the same contract validation as a CSV import
-(``matcher.contract.parse_records``), so both paths accept the same rows.
+The record bodies (seekers, employers, openings, events) are derived from ``matcher.records`` by
+``service.record_schemas``: their fields, types, codes, ranges and lengths are the contract's. After pydantic has
+checked them, the route runs the same contract validation as a CSV import (``matcher.record_checks``), so both
+paths accept the same rows.
 """
 
 from __future__ import annotations
@@ -10,74 +11,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    WithJsonSchema,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matcher import records
+from service.record_schemas import (
+    CONTROL_MESSAGE,
+    RRN_MESSAGE,
+    LocalDateTime,
+    fields_of,
+    plain_text,
+    public_model,
+    record_model,
+    request_type,
 )
 
-from matcher import cells, domain, reference
-from matcher.contract import ID_LENGTH, MAX_INT
-from service.clock import with_offset
+__all__ = ["CONTROL_MESSAGE", "RRN_MESSAGE", "LocalDateTime", "plain_text"]
 
-RRN_MESSAGE = "주민등록번호로 보이는 값은 저장할 수 없습니다 (resident registration numbers are never stored)"
-CONTROL_MESSAGE = "제어 문자(NUL 등)는 쓸 수 없습니다 (control characters are refused)"
-
-
-def plain_text(value: str) -> str:
-    """Refuse text holding a registration number (however written) or a control character (matcher.cells)."""
-    if cells.has_control(value):
-        raise ValueError(CONTROL_MESSAGE)
-    if cells.has_rrn(value):
-        raise ValueError(RRN_MESSAGE)  # the value itself is never echoed
-    return value
-
-
-# Every text a caller sends goes through plain_text; lengths are those of the database columns (service.tables).
-Id = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_LENGTH, pattern=r"^[^\s;,/?#]+$"),
-    AfterValidator(plain_text),
-]
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(plain_text)
-]
-Place = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(plain_text)
-]
-Item = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^;]+$"),
-    AfterValidator(plain_text),
-]
-Items = Annotated[list[Item], Field(max_length=50)]
-Text = Annotated[str, StringConstraints(max_length=5000), AfterValidator(plain_text)]
-Group = Literal[domain.GROUPS]
-Access = Literal[domain.ACCESS_KINDS]
-AccessList = Annotated[list[Access], Field(max_length=len(domain.ACCESS_KINDS))]
-Education = Literal[domain.EDUCATION_LEVELS]
-WageType = Literal[domain.WAGE_TYPES]
-EmploymentType = Literal[domain.EMPLOYMENT_TYPES]
-Program = Literal[reference.program_codes()]
-EventKind = Literal[domain.EVENT_KINDS]
-Money = Annotated[int, Field(ge=0, le=MAX_INT)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
-Lon = Annotated[float, Field(ge=-180, le=180)]
-Years = Annotated[float, Field(ge=0, le=80)]
-Hours = Annotated[int, Field(ge=1, le=168)]
-
-
-# Stored Seoul wall-clock times, answered with their offset (RFC 3339).
-LocalDateTime = Annotated[
-    datetime,
-    PlainSerializer(with_offset, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
+# Types other bodies share with the records.
+Id = request_type(records.column("seekers", "seeker_id"))
+Name = request_type(records.column("employers", "name"))
+Program = request_type(records.column("openings", "program"))
+EmploymentType = request_type(records.column("openings", "employment_type"))
+Group = Literal[records.column("seekers", "groups").choices]  # type: ignore[valid-type]
 
 
 class Input(BaseModel):
@@ -85,46 +40,40 @@ class Input(BaseModel):
 
 
 # -- seekers -----------------------------------------------------------------------------------
-class SeekerProfile(Input):
-    """A seeker's profile without the id: what ``POST /search`` takes."""
-
-    birth_year: int = Field(ge=1930, le=2012, examples=[1999])
-    gender: Literal[domain.GENDERS] | None = Field(None, description="reporting only; never used for ranking")
-    dong: Place | None = Field(None, examples=["성수1가1동"])
-    lat: Lat | None = None
-    lon: Lon | None = None
-    groups: list[Group] = Field(default_factory=list, examples=[["youth"]])
-    education: Education | None = None
-    experience_years: Years | None = None
-    occupations: Items = Field(default_factory=list)
-    skills: Items = Field(default_factory=list, examples=[["미싱", "재단"]])
-    desired_occupations: Items = Field(default_factory=list)
-    desired_industries: Items = Field(default_factory=list)
-    desired_wage_type: WageType | None = None
-    desired_wage_amount: Money | None = None
-    desired_hours: Hours | None = None
-    max_commute_km: Annotated[float, Field(ge=0, le=1000)] | None = None
-    intro: Text | None = None
-    access_needs: AccessList = Field(
-        default_factory=list,
-        examples=[["step_free_entrance"]],
-        description="workplace access the seeker needs (never shown to employers); an opening that states "
+SEEKER_NOTES = {
+    "birth_year": {"examples": [1999]},
+    "gender": {"description": "reporting only; never used for ranking"},
+    "dong": {"examples": ["성수1가1동"]},
+    "groups": {"examples": [["youth"]]},
+    "skills": {"examples": [["미싱", "재단"]]},
+    "access_needs": {
+        "examples": [["step_free_entrance"]],
+        "description": "workplace access the seeker needs (never shown to employers); an opening that states "
         "it does not offer one is never listed",
-    )
+    },
+    "name": {"description": "as the center records it; staff only, never shown to employers"},
+}
+# What stays with the center: a seeker's id, name and consent are not part of a profile.
+SeekerProfile = record_model(
+    "SeekerProfile",
+    "seekers",
+    fields_of("seekers", leave_out=("seeker_id", "name", "consent_employer_view")),
+    base=Input,
+    doc="A seeker's profile without the id: what ``POST /search`` takes.",
+    notes=SEEKER_NOTES,
+)
+SeekerFields = record_model(
+    "SeekerFields",
+    "seekers",
+    ("name", "consent_employer_view"),
+    base=SeekerProfile,
+    doc="Everything stored about a seeker but the id.",
+    notes=SEEKER_NOTES,
+)
+SeekerCreate = record_model("SeekerCreate", "seekers", ("seeker_id",), base=SeekerFields)
 
 
-class SeekerFields(SeekerProfile):
-    """Everything stored about a seeker but the id."""
-
-    name: Name | None = Field(None, description="as the center records it; staff only, never shown to employers")
-    consent_employer_view: bool = False
-
-
-class SeekerCreate(SeekerFields):
-    seeker_id: Id
-
-
-class SeekerPublic(SeekerFields):
+class SeekerPublic(SeekerFields):  # type: ignore[misc, valid-type]
     """A seeker as the center's staff see it."""
 
     seeker_id: str
@@ -147,86 +96,35 @@ class SeekerForEmployer(BaseModel):
 
 
 # -- employers and openings ----------------------------------------------------------------------
-class EmployerFields(Input):
-    name: Name
+EmployerFields = record_model("EmployerFields", "employers", ("name",), base=Input)
+EmployerCreate = record_model("EmployerCreate", "employers", ("employer_id",), base=EmployerFields)
+EmployerPublic = public_model("EmployerPublic", "employers")
 
 
-class EmployerCreate(EmployerFields):
-    employer_id: Id
-
-
-class EmployerPublic(BaseModel):
-    employer_id: str
-    name: str
-
-
-class OpeningFields(Input):
-    employer_id: Id
-    title: Name
-    occupation: Name | None = None
-    industry: Name | None = None
-    dong: Place | None = None
-    lat: Lat | None = None
-    lon: Lon | None = None
-    wage_type: WageType | None = None
-    wage_amount: Money | None = None
-    hours_per_week: Hours | None = None
-    employment_type: EmploymentType | None = None
-    required_skills: Items = Field(default_factory=list)
-    preferred_skills: Items = Field(default_factory=list)
-    education_min: Education | None = None
-    experience_min_years: Years | None = None
-    program: Program = "general"
-    target_groups: list[Group] = Field(default_factory=list)
-    age_min: Annotated[int, Field(ge=0, le=120)] | None = None
-    age_max: Annotated[int, Field(ge=0, le=120)] | None = None
-    positions: Annotated[int, Field(ge=1, le=100_000)] = 1
-    posted_at: date | datetime
-    deadline: date | datetime | None = None
-    description: Text | None = None
-    access_offered: AccessList = Field(default_factory=list, examples=[["step_free_entrance", "elevator"]])
-    access_not_offered: AccessList = Field(default_factory=list, examples=[["seated_work"]])
+class OpeningRules(Input):
+    """What an opening's fields must hold together."""
 
     @model_validator(mode="after")
-    def _access_once(self) -> OpeningFields:
-        both = sorted(set(self.access_offered) & set(self.access_not_offered))
+    def _access_once(self) -> OpeningRules:
+        both = sorted(set(getattr(self, "access_offered", ())) & set(getattr(self, "access_not_offered", ())))
         if both:
             raise ValueError(f"같은 편의를 제공함과 제공하지 않음에 함께 적을 수 없습니다: {', '.join(both)}")
         return self
 
 
-class OpeningCreate(OpeningFields):
-    opening_id: Id
-
-
-class OpeningPublic(BaseModel):
-    opening_id: str
-    employer_id: str
-    employer_name: str
-    title: str
-    occupation: str | None = None
-    industry: str | None = None
-    dong: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    wage_type: str | None = None
-    wage_amount: int | None = None
-    hours_per_week: int | None = None
-    employment_type: str | None = None
-    required_skills: list[str] = []
-    preferred_skills: list[str] = []
-    education_min: str | None = None
-    experience_min_years: float | None = None
-    program: str
-    target_groups: list[str] = []
-    age_min: int | None = None
-    age_max: int | None = None
-    positions: int
-    posted_at: LocalDateTime
-    deadline: LocalDateTime | None = None
-    description: str | None = None
-    access_offered: list[str] = []
-    access_not_offered: list[str] = []
+# The employer's name is the employer's record, not the opening's.
+OpeningFields = record_model(
+    "OpeningFields",
+    "openings",
+    fields_of("openings", leave_out=("opening_id", "employer_name")),
+    base=OpeningRules,
+    notes={
+        "access_offered": {"examples": [["step_free_entrance", "elevator"]]},
+        "access_not_offered": {"examples": [["seated_work"]]},
+    },
+)
+OpeningCreate = record_model("OpeningCreate", "openings", ("opening_id",), base=OpeningFields)
+OpeningPublic = public_model("OpeningPublic", "openings")
 
 
 class OpeningSummary(BaseModel):
@@ -292,19 +190,14 @@ class CandidateList(BaseModel):
 
 
 # -- events -----------------------------------------------------------------------------------
-class EventCreate(Input):
-    seeker_id: Id
-    opening_id: Id
-    event: EventKind
-    occurred_at: datetime | None = Field(None, description="default: now")
-
-
-class EventPublic(BaseModel):
-    event_id: int
-    seeker_id: str
-    opening_id: str
-    event: str
-    occurred_at: LocalDateTime
+EventCreate = record_model(
+    "EventCreate",
+    "events",
+    ("seeker_id", "opening_id", "event"),
+    base=Input,
+    own={"occurred_at": (datetime | None, Field(None, description="default: now"))},  # the service's clock
+)
+EventPublic = public_model("EventPublic", "events", first={"event_id": (int, ...)})
 
 
 class InterviewAsk(Input):

@@ -1,4 +1,5 @@
-"""The database tables (SQLAlchemy Core). Seekers, openings and events hold the contract's columns.
+"""The database tables (SQLAlchemy Core). Employers, seekers, openings and events hold the records declared in
+``matcher.records``: their columns, types and lengths are derived from it (:func:`record_columns`).
 
 Lists are JSON arrays. ``changes`` is the log of writes that lets every
 service instance sharing one database bring its in-memory matcher up to date.
@@ -21,6 +22,9 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.types import TypeEngine
+
+from matcher import records
 
 metadata = MetaData(
     naming_convention={
@@ -31,80 +35,70 @@ metadata = MetaData(
     }
 )
 
-ID = String(64)
+ID = String(records.ID_LENGTH)
+INT_MAX = 2**31 - 1  # the largest value an Integer column holds; a larger bound needs a BigInteger
+# List columns added to tables that already held rows (migration 0005): the database gives old rows an empty list.
+ADDED_BY_MIGRATION = frozenset({"access_needs", "access_offered", "access_not_offered"})
 
-employers = Table(
-    "employers",
-    metadata,
-    Column("employer_id", ID, primary_key=True),
-    Column("name", String(200), nullable=False),
-)
 
-seekers = Table(
-    "seekers",
-    metadata,
-    Column("seeker_id", ID, primary_key=True),
-    Column("name", String(200)),  # counselors only (service.present never gives it to an employer)
-    Column("birth_year", Integer, nullable=False),
-    Column("gender", String(1)),
-    Column("dong", String(100)),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("groups", JSON, nullable=False, default=list),
-    Column("education", String(32)),
-    Column("experience_years", Float),
-    Column("occupations", JSON, nullable=False, default=list),
-    Column("skills", JSON, nullable=False, default=list),
-    Column("desired_occupations", JSON, nullable=False, default=list),
-    Column("desired_industries", JSON, nullable=False, default=list),
-    Column("desired_wage_type", String(16)),
-    Column("desired_wage_amount", BigInteger),
-    Column("desired_hours", Integer),
-    Column("max_commute_km", Float),
-    Column("intro", Text),
-    Column("consent_employer_view", Boolean, nullable=False, default=False),
-    Column("access_needs", JSON, nullable=False, default=list, server_default="[]"),  # matcher.domain.ACCESS_KINDS
-)
+def column_type(col: records.Column) -> TypeEngine:
+    """The database type of a record's column (matcher.records): text and codes as long as they may be."""
+    if col.kind == "text":
+        return String(col.max_length) if col.max_length is not None else Text()
+    if col.kind == "enum":
+        return String(col.max_length)
+    if col.kind == "int":
+        highest = next(bound for bound in (col.high, col.request_limit, records.MAX_INT) if bound is not None)
+        return BigInteger() if highest > INT_MAX else Integer()
+    simple = {"float": Float, "bool": Boolean, "date": DateTime, "list": JSON, "enum_list": JSON}
+    return simple[col.kind]()
 
+
+def record_columns(kind: str, *, leave_out: tuple[str, ...] = (), **references: tuple) -> list[Column]:
+    """The columns of a record (``kind``: seekers, openings, employers, events), declared in matcher.records.
+
+    Its first column is the key unless ``references`` names it; ``references`` gives a column its foreign key
+    and index (``(ForeignKey(...), {"index": True})``). Lists are JSON arrays, never null.
+    """
+    declared = [col for col in records.RECORDS[kind] if col.name not in leave_out]
+    out = []
+    for col in declared:
+        constraints, options = references.get(col.name, ((), {}))
+        if col is declared[0] and col.name not in references:
+            options = {"primary_key": True}
+        default = list if col.is_list else col.default
+        nullable = not (col.required or col.is_list or col.kind == "bool" or default is not None)
+        if col.name in ADDED_BY_MIGRATION:
+            options = {**options, "server_default": "[]"}
+        out.append(Column(col.name, column_type(col), *constraints, nullable=nullable, default=default, **options))
+    return out
+
+
+employers = Table("employers", metadata, *record_columns("employers"))
+
+# The seeker's name is for counselors only (service.present never gives it to an employer).
+seekers = Table("seekers", metadata, *record_columns("seekers"))
+
+# The employer's name is the employer's record (joined as employer_name).
 openings = Table(
     "openings",
     metadata,
-    Column("opening_id", ID, primary_key=True),
-    Column("employer_id", ID, ForeignKey("employers.employer_id"), nullable=False, index=True),
-    Column("title", String(300), nullable=False),
-    Column("occupation", String(200)),
-    Column("industry", String(200)),
-    Column("dong", String(100)),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("wage_type", String(16)),
-    Column("wage_amount", BigInteger),
-    Column("hours_per_week", Integer),
-    Column("employment_type", String(16)),
-    Column("required_skills", JSON, nullable=False, default=list),
-    Column("preferred_skills", JSON, nullable=False, default=list),
-    Column("education_min", String(32)),
-    Column("experience_min_years", Float),
-    Column("program", String(32), nullable=False, default="general"),
-    Column("target_groups", JSON, nullable=False, default=list),
-    Column("age_min", Integer),
-    Column("age_max", Integer),
-    Column("positions", Integer, nullable=False, default=1),
-    Column("posted_at", DateTime, nullable=False),
-    Column("deadline", DateTime),
-    Column("description", Text),
-    Column("access_offered", JSON, nullable=False, default=list, server_default="[]"),
-    Column("access_not_offered", JSON, nullable=False, default=list, server_default="[]"),
+    *record_columns(
+        "openings",
+        leave_out=("employer_name",),
+        employer_id=((ForeignKey("employers.employer_id"),), {"index": True}),
+    ),
 )
 
 events = Table(
     "events",
     metadata,
     Column("event_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("seeker_id", ID, ForeignKey("seekers.seeker_id", ondelete="CASCADE"), nullable=False),
-    Column("opening_id", ID, ForeignKey("openings.opening_id", ondelete="CASCADE"), nullable=False),
-    Column("event", String(16), nullable=False),
-    Column("occurred_at", DateTime, nullable=False),
+    *record_columns(
+        "events",
+        seeker_id=((ForeignKey("seekers.seeker_id", ondelete="CASCADE"),), {}),
+        opening_id=((ForeignKey("openings.opening_id", ondelete="CASCADE"),), {}),
+    ),
     Index("ix_events_seeker_opening", "seeker_id", "opening_id"),
     Index("ix_events_opening", "opening_id"),
 )
@@ -125,7 +119,7 @@ tokens = Table(
     Column("role", String(16), nullable=False),
     Column("employer_id", ID),
     Column("seeker_id", ID),
-    Column("label", String(200)),
+    Column("label", String(records.NAME_LENGTH)),  # as the API's Name
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime),
 )
