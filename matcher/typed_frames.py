@@ -7,6 +7,7 @@ without a round trip through text: :func:`records_frame`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ def frame_of(kind: str, columns: tuple[Column, ...], rows: list[dict[str, Any]])
     return pd.DataFrame(typed)
 
 
-def records_frame(kind: str, records: list[dict[str, Any]]) -> pd.DataFrame:
+def records_frame(kind: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Records already checked (the service database's rows) as the table :func:`matcher.csv_io.load_folder`
     gives for the same rows, without rendering them to text: text trimmed (empty is missing), lists as tuples,
     defaults for missing values, then coordinates from the dong and hourly wages."""

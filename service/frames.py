@@ -1,11 +1,15 @@
-"""The database's rows as contract frames, the shape ``matcher.contract.load_folder`` gives (what the matcher reads)."""
+"""The database's rows as contract frames, the shape ``matcher.csv_io.load_folder`` gives (what the matcher reads).
+
+The rows were checked on their way in (an import, an API write), so they become frames from their typed values,
+without a round trip through text (``matcher.typed_frames.records_frame``).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from matcher.contract import ContractError, parse_records
+from matcher.typed_frames import records_frame
 from service import tables
 
 
@@ -22,8 +26,8 @@ def seekers_and_openings(
         s_query = s_query.where(tables.seekers.c.seeker_id.in_(seeker_ids))
     if opening_ids is not None:
         o_query = o_query.where(tables.openings.c.opening_id.in_(opening_ids))
-    seekers = _frame("seekers", conn.execute(s_query.order_by(tables.seekers.c.seeker_id)).mappings().all())
-    openings = _frame("openings", conn.execute(o_query.order_by(tables.openings.c.opening_id)).mappings().all())
+    seekers = records_frame("seekers", conn.execute(s_query.order_by(tables.seekers.c.seeker_id)).mappings().all())
+    openings = records_frame("openings", conn.execute(o_query.order_by(tables.openings.c.opening_id)).mappings().all())
     return seekers, openings
 
 
@@ -44,10 +48,3 @@ def events_after(conn: Connection, after: int = 0) -> tuple[pd.DataFrame, int]:
     last = int(frame["event_id"].max()) if len(frame) else after
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
     return frame.drop(columns="event_id"), last
-
-
-def _frame(kind: str, rows: list) -> pd.DataFrame:
-    frame, problems = parse_records(kind, [dict(r) for r in rows])
-    if problems:  # rows in the database were validated on the way in; this means the schema drifted
-        raise ContractError(problems, hint=f"the database holds {kind} rows the contract refuses")
-    return frame

@@ -15,8 +15,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from jobmatch_cli.main import main
-from matcher.contract import ContractError, Dataset, load_folder
-from service import tables
+from matcher.contract import ContractError, Dataset, load_folder, parse_records
+from service import frames, tables
 from service.db import make_engine
 from service.import_export import export_folder, import_dataset
 from service.migrate import upgrade
@@ -68,6 +68,51 @@ def test_import_export_round_trip(database_url: str, planted_session: Dataset, t
         pd.testing.assert_frame_equal(_sorted(a, key), _sorted(b, key), check_dtype=False)
     with pytest.raises(ContractError, match="already in the database"):
         import_dataset(engine, planted_session)
+
+
+def test_frames_from_the_database_equal_frames_from_the_csv_of_the_same_rows(
+    database_url: str, planted_session: Dataset
+) -> None:
+    """The database's typed rows become the frames load_folder gives for the same data, dtypes included, without
+    a round trip through text: and equal to what that round trip (parse_records) gave, for rows an API write
+    stores as sent (padded free text that looks like a formula, a dong without coordinates, no lists)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    import_dataset(engine, planted_session)
+    written = {
+        "seeker_id": "S-api",
+        "birth_year": 1990,
+        "dong": "성수1가1동",
+        "intro": "  =SUM(A1) 미싱 5년  ",
+        "consent_employer_view": True,
+        "desired_wage_type": "monthly",
+        "desired_wage_amount": 2_300_000,
+    }
+    with engine.begin() as conn:
+        conn.execute(tables.seekers.insert().values(**written))
+    with engine.connect() as conn:
+        seekers, openings = frames.seekers_and_openings(conn)
+        rows = {
+            "seekers": [dict(r) for r in conn.execute(select(tables.seekers)).mappings()],
+            "openings": [
+                dict(r)
+                for r in conn.execute(
+                    select(tables.openings, tables.employers.c.name.label("employer_name")).join(tables.employers)
+                ).mappings()
+            ],
+        }
+        none, _ = frames.seekers_and_openings(conn, seeker_ids=[], opening_ids=[])
+    from_csv = {"seekers": planted_session.seekers, "openings": planted_session.openings}
+    for name, frame, key in (("seekers", seekers, "seeker_id"), ("openings", openings, "opening_id")):
+        imported = frame[frame[key] != "S-api"]
+        pd.testing.assert_frame_equal(_sorted(imported, [key]), _sorted(from_csv[name], [key]))
+        through_text, problems = parse_records(name, rows[name])
+        assert problems == []
+        pd.testing.assert_frame_equal(_sorted(frame, [key]), _sorted(through_text, [key]))
+    api = seekers.set_index("seeker_id").loc["S-api"]
+    assert api["intro"] == "=SUM(A1) 미싱 5년" and api["groups"] == () and api["lat"] > 37
+    assert api["desired_wage_hourly"] == pytest.approx(2_300_000 / 209, rel=0.01)
+    assert list(none.columns) == list(seekers.columns) and none.empty
 
 
 def test_cli_import_with_bad_rows_export_and_tokens(
