@@ -76,9 +76,19 @@ def joint(found: Scored, positions_left: np.ndarray, k: int, padded: bool = Fals
     only a list's first :data:`SHORT_LIST` entries."""
     if not len(found.s):
         return found
+    listed, score = joint_choice(found, positions_left, k, padded)
+    return found.take(listed).with_score(score)
+
+
+def joint_choice(
+    found: Scored, positions_left: np.ndarray, k: int, padded: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`joint` as positions in ``found`` and their scores: what it reads of ``found`` is its seekers,
+    openings, scores and misses, never the pair features (whose pairs may be kept elsewhere, matcher.batch)."""
     head = k if padded else SHORT_LIST
     listed, crowd = crowding.joint_lists(found.s, found.o, np.log(found.score), positions_left, k, found.miss, head)
-    return found.with_score(found.score * np.exp(crowd)).take(np.flatnonzero(listed))
+    keep = np.flatnonzero(listed)
+    return keep, found.score[keep] * np.exp(crowd[keep])
 
 
 def _within(sorted_queries: np.ndarray) -> np.ndarray:

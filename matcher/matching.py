@@ -50,6 +50,7 @@ from matcher.retrieval import SHORTLIST
 # Parts the events are kept in before the newer ones are joined into one (Matcher.add_events).
 EVENT_PARTS = 64
 FEW_IDS = 8  # up to this many ids are looked up one by one
+CHUNK_PAIRS = 400_000  # pairs scored together in one block, at most (a block's features fit in memory)
 # Events that mean the seeker already applied: rejected and declined imply an application too.
 APPLIED_EVENTS = ("applied", "interviewed", "hired", "retained", "rejected", "declined")
 
@@ -436,15 +437,20 @@ class Matcher:
             self._interest_at[moment] = found
         return found
 
+    def _reason_fields(self) -> tuple[tuple, tuple]:
+        """What the reasons read of the seekers and of the openings (one object array per table), made on first use."""
+        if self._seeker_fields is None:
+            self._seeker_fields = explain.record_fields(self.seekers, explain.SEEKER_FIELDS)
+        if self._opening_fields is None:
+            self._opening_fields = explain.record_fields(self.openings, explain.OPENING_FIELDS)
+        return self._seeker_fields, self._opening_fields
+
     def _explain(
         self, x: np.ndarray, s: np.ndarray, o: np.ndarray, side: str, as_of: pd.Timestamp
     ) -> tuple[list[list[str]], list[list[str]]]:
         """Reasons and cautions for pairs (s[i], o[i]) of table rows (only the rows a list shows), from the
         fields they read (taken once per Matcher as one object array per table) rather than pandas rows."""
-        if self._seeker_fields is None:
-            self._seeker_fields = explain.record_fields(self.seekers, explain.SEEKER_FIELDS)
-        if self._opening_fields is None:
-            self._opening_fields = explain.record_fields(self.openings, explain.OPENING_FIELDS)
+        seeker_fields, opening_fields = self._reason_fields()
         ages = self.rules["age_min"][o], self.rules["age_max"][o]
         pairs = explain.Pairs(
             side=side,
@@ -454,8 +460,8 @@ class Matcher:
             o=o,
             seekers=self.seeker_codes,
             openings=self.opening_codes,
-            seeker_records=explain.records(self._seeker_fields, s),
-            opening_records=explain.records(self._opening_fields, o),
+            seeker_records=explain.records(seeker_fields, s),
+            opening_records=explain.records(opening_fields, o),
             age_min=np.where(ages[0] > eligibility.NO_AGE_MIN, ages[0], np.nan),
             age_max=np.where(ages[1] < eligibility.NO_AGE_MAX, ages[1], np.nan),
             interest=None if self._guest or not len(s) else self.interest(as_of),
@@ -513,7 +519,7 @@ class Matcher:
         shown: tuple[np.ndarray, int] | None = None,
         congestion: bool = True,
         padded: bool = False,
-        chunk_pairs: int = 400_000,
+        chunk_pairs: int = CHUNK_PAIRS,
     ) -> list[Match]:
         """Top ``k`` openings for each seeker (:meth:`match_lists`' matches; same arguments)."""
         return self.match_lists(
@@ -539,7 +545,7 @@ class Matcher:
         shown: tuple[np.ndarray, int] | None = None,
         congestion: bool = True,
         padded: bool = False,
-        chunk_pairs: int = 400_000,
+        chunk_pairs: int = CHUNK_PAIRS,
     ) -> Listing:
         """Top ``k`` openings for each seeker, ranked by the seeker-side model and the pair's fit, and the
         openings they were chosen from.
@@ -574,20 +580,74 @@ class Matcher:
             wanted = ~full if wanted is None else wanted & ~full
         joint = congestion and shown is None and len(rows) > 1
         pool = max(k, crowding.POOL) if joint else k
-        parts: list[Scored] = []
         considered: list[np.ndarray] = []
-        per_chunk = max(1, chunk_pairs // max(len(candidates), 1))
+        found = self._pools(rows, as_of, pool, exclude_applied, wanted, offset, padded, considered, chunk_pairs)
+        listed = self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, as_of, padded)
+        scored = np.unique(np.concatenate(considered)) if considered else np.zeros(0, dtype=np.intp)
+        return Listing(listed, frozenset(self.opening_codes.ids[scored].tolist()))
+
+    def _pools(
+        self,
+        rows: np.ndarray,
+        as_of: pd.Timestamp,
+        pool: int,
+        exclude_applied: bool = True,
+        wanted: np.ndarray | None = None,
+        offset: np.ndarray | float = 0.0,
+        padded: bool = False,
+        considered: list[np.ndarray] | None = None,
+        chunk_pairs: int = CHUNK_PAIRS,
+    ) -> Scored:
+        """Both stages for the seekers of table ``rows``, block by block: the ``pool`` best pairs of each list."""
+        open_now = self._open_view(as_of)
+        parts: list[Scored] = []
+        per_chunk = self.block_queries("seeker", as_of, chunk_pairs=chunk_pairs)
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
             ok = self._allowed(block, open_now, as_of, exclude_applied)
             if wanted is not None:
                 ok &= wanted
             view = BlockView(self.seeker_codes, open_now.codes, block, None)
-            parts.append(self._scored("seeker", view, ok, as_of, pool, block, candidates, offset, padded, considered))
-        found = Scored.concat(parts, len(FEATURES))
-        listed = self._listed("seeker", lists.joint(found, left, k, padded) if joint else found, k, as_of, padded)
-        scored = np.unique(np.concatenate(considered)) if considered else np.zeros(0, dtype=np.intp)
-        return Listing(listed, frozenset(self.opening_codes.ids[scored].tolist()))
+            parts.append(
+                self._scored("seeker", view, ok, as_of, pool, block, open_now.rows, offset, padded, considered)
+            )
+        return Scored.concat(parts, len(FEATURES))
+
+    # -- one day's lists in parts (matcher.batch), each part where its chunk of seekers is ----------------
+    def block_queries(
+        self, side: str, as_of: pd.Timestamp | str, *, consented_only: bool = True, chunk_pairs: int = CHUNK_PAIRS
+    ) -> int:
+        """Queries (seekers, or openings on the other side) scored together in one block of at most
+        ``chunk_pairs`` pairs: lists asked for in groups of a multiple of it are scored in the same blocks
+        as when asked for at once (:meth:`match_lists`, :meth:`candidates`)."""
+        if side == "seeker":
+            width = len(self._open_view(pd.Timestamp(as_of)).rows)
+        else:
+            width = int(self._candidate_pool(consented_only, None).sum())
+        return _queries_per_block(width, chunk_pairs)
+
+    def prepare(self, as_of: pd.Timestamp | str) -> None:
+        """Builds now what every list of the day reads (the day's open openings, the model as of it, what the
+        events before it say, the fields the reasons read), kept as this Matcher's caches: copies of it made
+        afterwards (a cluster's workers, matcher.batch) start with them instead of each building its own."""
+        as_of = pd.Timestamp(as_of)
+        self._open_view(as_of)
+        self.model_at(as_of)
+        self.interest(as_of)
+        self._reason_fields()
+
+    def joint_pools(
+        self, seeker_ids: list[str], as_of: pd.Timestamp | str, k: int = 10, *, chunk_pairs: int = CHUNK_PAIRS
+    ) -> Scored:
+        """What each of these seekers' lists of one day can be chosen from when the day's lists are chosen
+        together (:meth:`match_lists` with its defaults, stage one and the ranker): the first part of the work."""
+        rows = self._rows(self.seeker_row, seeker_ids, "seeker")
+        return self._pools(rows, pd.Timestamp(as_of), max(k, crowding.POOL), chunk_pairs=chunk_pairs)
+
+    def listed_pairs(self, found: Scored, as_of: pd.Timestamp | str, k: int = 10) -> list[Match]:
+        """Seekers' lists of the pairs chosen for them (:func:`matcher.lists.joint` over their pools), ranked and
+        explained: the last part of the work. Each seeker's list needs only its own pairs."""
+        return self._listed("seeker", found, k, pd.Timestamp(as_of))
 
     def candidates(
         self,
@@ -597,7 +657,7 @@ class Matcher:
         *,
         consented_only: bool = True,
         seeker_mask: np.ndarray | None = None,
-        chunk_pairs: int = 400_000,
+        chunk_pairs: int = CHUNK_PAIRS,
     ) -> list[Match]:
         """Top ``k`` eligible seekers for each opening, ranked by the opening-side model.
 
@@ -605,14 +665,11 @@ class Matcher:
         (``consent_employer_view``) are candidates; staff may ask for all.
         """
         rows = self._rows(self.opening_row, opening_ids, "opening")
-        allowed = np.ones(len(self.seekers), dtype=bool) if seeker_mask is None else seeker_mask.copy()
-        if consented_only:
-            allowed &= self._consent
-        pool = np.flatnonzero(allowed)
+        pool = np.flatnonzero(self._candidate_pool(consented_only, seeker_mask))
         whole = len(pool) == len(self.seekers)
         when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now().normalize()
         out: list[Match] = []
-        per_chunk = max(1, chunk_pairs // max(len(pool), 1))
+        per_chunk = _queries_per_block(len(pool), chunk_pairs)
         for start in range(0, len(rows), per_chunk):
             block = rows[start : start + per_chunk]
             ok = eligibility.eligible_block(
@@ -621,6 +678,11 @@ class Matcher:
             view = BlockView(self.seeker_codes, self.opening_codes, None if whole else pool, block)
             out.extend(self._listed("opening", self._scored("opening", view, ok, when, k, pool, block), k, when))
         return out
+
+    def _candidate_pool(self, consented_only: bool, seeker_mask: np.ndarray | None) -> np.ndarray:
+        """Mask of the seekers an opening's candidates are chosen from."""
+        allowed = np.ones(len(self.seekers), dtype=bool) if seeker_mask is None else seeker_mask.copy()
+        return allowed & self._consent if consented_only else allowed
 
     # -- pairs chosen by the caller (assignment of program slots) ------------------------------
     def eligible_seekers(self, opening_ids: list[str], as_of: pd.Timestamp | str) -> list[str]:
@@ -689,6 +751,11 @@ class Matcher:
             missing = [i for i, r in zip(ids, rows, strict=True) if r < 0][:10]
             raise KeyError(f"unknown {kind} id(s): {', '.join(map(str, missing))}")
         return rows
+
+
+def _queries_per_block(width: int, chunk_pairs: int) -> int:
+    """Queries of ``width`` candidates each that one block of at most ``chunk_pairs`` pairs holds (at least one)."""
+    return max(1, chunk_pairs // max(width, 1))
 
 
 @lru_cache(maxsize=64)
