@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from jobmatch_cli.common import (
 )
 from matcher import bundle
 from matcher.contract import load_folder
+from matcher.extras import require
 
 SAMPLE_SIZES = {  # seekers, openings (and applications) of each shape when not given
     "year": (2000, 600, None),
@@ -142,10 +144,13 @@ def _warn_if_trained_past(model: object, as_of: pd.Timestamp) -> None:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
+    from matcher import batch
     from matcher.contract import write_csv
     from matcher.matching import Matcher
-    from matcher.model import match_frame
 
+    if args.dask:  # a missing extra stops the command before any work
+        require("distributed", "dask", "jobmatch recommend --dask")
+        from jobmatch_cli.dask_cluster import dask_runner
     out = output_file(args.out)
     loaded = load_bundle(args)
     data = load_data(args)
@@ -159,11 +164,21 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
     if args.seekers:
         ids = _ids(args.seekers) or list(data.seekers["seeker_id"])
-        found = match_frame(matcher.matches(ids, as_of, k=args.k), "seeker")
     else:
         ids = _ids(args.openings) or list(data.openings["opening_id"])
-        found = matcher.candidates(ids, as_of, k=args.k, consented_only=not args.include_unconsented)
-        found = match_frame(found, "opening")
+    matcher.prepare(as_of)  # once, here: a cluster's workers receive it made
+    progress = sys.stderr.isatty()  # a bar per step on a terminal
+    runner = (
+        dask_runner(args.dask, matcher, progress=progress)
+        if args.dask
+        else batch.in_process(matcher, progress=progress)
+    )
+    with runner as run:
+        if args.seekers:
+            found = batch.seeker_lists(run, matcher, ids, as_of, args.k)
+        else:
+            consented_only = not args.include_unconsented
+            found = batch.opening_lists(run, matcher, ids, as_of, args.k, consented_only=consented_only)
     write_csv(found.assign(reasons=found["reasons"].map(";".join), cautions=found["cautions"].map(";".join)), out)
     say(f"wrote {len(found):,} rows for {len(ids):,} {'seekers' if args.seekers else 'openings'} to {out}")
     return 0
@@ -243,4 +258,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="candidate lists for staff: also seekers who did not consent to employer viewing",
     )
     p.add_argument("--out", required=True, help="CSV file to write (its folder must exist)")
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run the lists on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N for a cluster of "
+        "N worker processes on this machine (local: one per core); the same CSV as without it (needs jobmatch[dask]; "
+        "default: in this process)",
+    )
     p.set_defaults(func=cmd_recommend)

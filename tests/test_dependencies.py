@@ -23,8 +23,14 @@ FIRST_PARTY = {"matcher", "training", "service", "jobmatch_cli", "tests", "bench
 
 
 def _requirements(group: str | None) -> list[Requirement]:
+    """The group's requirements (None: the core ones), with those of the extras it names (``jobmatch[dask]``)."""
     lines = PROJECT["dependencies"] if group is None else PROJECT["optional-dependencies"][group]
-    return [Requirement(line) for line in lines]
+    found = []
+    for requirement in map(Requirement, lines):
+        found.append(requirement)
+        if requirement.name == PROJECT["name"]:
+            found.extend(r for extra in sorted(requirement.extras) for r in _requirements(extra))
+    return found
 
 
 def _names(*groups: str | None) -> set[str]:
@@ -55,7 +61,7 @@ def _imported_distributions(folder: str) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize(
     ("folder", "groups"),
-    [("matcher", [None]), ("training", [None]), ("service", [None]), ("jobmatch_cli", [None]),
+    [("matcher", [None]), ("training", [None]), ("service", [None]), ("jobmatch_cli", [None, "dask"]),
      ("tests", [None, "test"]),
      ("benchmarks", [None, "test"])],
 )  # fmt: skip
@@ -64,6 +70,14 @@ def test_every_imported_package_is_declared(folder: str, groups: list[str | None
     undeclared = {dist: sorted(files)[:3] for dist, files in _imported_distributions(folder).items()
                   if dist not in declared}  # fmt: skip
     assert not undeclared, f"imported but not declared in pyproject ({groups}): {undeclared}"
+
+
+def test_dask_is_imported_only_where_recommend_runs_on_a_cluster() -> None:
+    """jobmatch_cli/dask_cluster.py alone imports it, and only `recommend --dask` imports that module."""
+    for folder in ("matcher", "training", "service", "jobmatch_cli"):
+        imported = _imported_distributions(folder)
+        assert imported.get("distributed", set()) | imported.get("dask", set()) <= {"jobmatch_cli/dask_cluster.py"}
+    assert "dask" not in _names(None) and "distributed" in _names("dask") and "distributed" in _names("test")
 
 
 def test_every_dependency_has_an_upper_bound() -> None:
