@@ -50,6 +50,8 @@ def dask_runner(address: str, matcher: Matcher, *, progress: bool = False) -> It
     ``LocalCluster`` of N single-threaded worker processes started here (``local``: one per core), closed at the end.
     """
     local = LOCAL.fullmatch(address)
+    if not local and address.startswith("local"):
+        raise ValueError(f"--dask {address}: a local cluster is local, or local:N with N workers (N at least 1)")
     with ExitStack() as stack:
         if local:
             workers = int(local["workers"]) if local["workers"] else None

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from jobmatch_cli.dask_cluster import DaskRunner
+from jobmatch_cli.dask_cluster import DaskRunner, dask_runner
 from jobmatch_cli.main import main
 from matcher import batch, bundle
 from matcher.contract import Dataset
@@ -125,6 +125,11 @@ def test_dask_without_the_extra_says_which_to_install(monkeypatch: pytest.Monkey
     err = capsys.readouterr().err
     assert "--dask needs the package distributed" in err and "pip install 'jobmatch[dask]'" in err
     assert "absent" not in err  # stopped before reading the data folder
+
+
+def test_a_local_cluster_without_workers_is_refused(planted_matcher: Matcher) -> None:
+    with pytest.raises(ValueError, match="local:N with N workers"), dask_runner("local:0", planted_matcher):
+        pass
 
 
 def test_without_dask_nothing_imports_it() -> None:
