@@ -59,10 +59,13 @@ class Checker:
 
 def _parse_column(col: Column, values: pd.Series, check: Checker) -> pd.Series:
     """Parse one column of strings into its type, flagging bad cells."""
-    text = values.fillna("").astype(str).str.strip()
+    raw = values.fillna("").astype(str)
+    text = raw.str.strip()
     if col.kind in ("text", "list"):
-        escaped = text.str.startswith("'").to_numpy()
-        if escaped.any():  # a cell written with a leading apostrophe against spreadsheet formulas (matcher.cells)
+        # A cell written with a leading apostrophe against spreadsheet formulas (matcher.cells); one after leading
+        # spaces was the value's own, never added, and stays.
+        escaped = raw.str.startswith("'").to_numpy()
+        if escaped.any():
             text = text.where(~escaped, text.map(restore))
     empty = (text == "").to_numpy()
     if col.required:

@@ -123,6 +123,17 @@ def test_a_formula_is_neutralised_on_write_and_read_back_unchanged(tmp_path: Pat
     assert back.openings.loc[0, "title"] == (value.strip() or "x")
 
 
+@pytest.mark.parametrize(("value", "read"), [("  '=x", "'=x"), (" '' ", "''"), ("  =1+1", "=1+1")])
+def test_leading_spaces_are_trimmed_but_an_apostrophe_after_them_stays(tmp_path: Path, value: str, read: str) -> None:
+    data = load_folder(write_folder(tmp_path / "in", with_events=False))
+    data.seekers.loc[0, "intro"] = value
+    out = tmp_path / "out"
+    out.mkdir()
+    write_table(data.seekers, out / "seekers.csv", "seekers")
+    write_table(data.openings, out / "openings.csv", "openings")
+    assert load_folder(out).seekers.loc[0, "intro"] == read
+
+
 def test_any_table_written_for_people_is_neutralised(tmp_path: Path) -> None:
     import pandas as pd
 
