@@ -1,8 +1,8 @@
-"""Batch lists on a Dask cluster (``jobmatch recommend --dask``): a :class:`matcher.batch.Runner` that sends
+"""Batch lists on a Dask cluster (``jobmatch recommend --scheduler``): a :class:`matcher.batch.Runner` that sends
 the Matcher to every worker once (``Client.scatter(broadcast=True)``), maps each chunk's work there
 (``Client.map``; a chunk's pools stay on the worker that made them) and gathers the results in order.
 
-Imported only for ``--dask``: without it, nothing imports Dask. The workers run the same jobmatch (and library
+Imported only for ``--scheduler``: without it, nothing imports Dask. The workers run the same jobmatch (and library
 versions) as this process: they import :mod:`matcher.batch` to run the chunks.
 """
 
@@ -51,7 +51,7 @@ def dask_runner(address: str, matcher: Matcher, *, progress: bool = False) -> It
     """
     local = LOCAL.fullmatch(address)
     if not local and address.startswith("local"):
-        raise ValueError(f"--dask {address}: a local cluster is local, or local:N with N workers (N at least 1)")
+        raise ValueError(f"--scheduler {address}: a local cluster is local, or local:N with N workers (N at least 1)")
     with ExitStack() as stack:
         if local:
             workers = int(local["workers"]) if local["workers"] else None

@@ -148,8 +148,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from matcher.contract import write_csv
     from matcher.matching import Matcher
 
-    if args.dask:  # a missing extra stops the command before any work
-        require("distributed", "dask", "jobmatch recommend --dask")
+    if args.scheduler:  # a missing extra stops the command before any work
+        require("distributed", "dask", "jobmatch recommend --scheduler")
         from jobmatch_cli.dask_cluster import dask_runner
     out = output_file(args.out)
     loaded = load_bundle(args)
@@ -169,8 +169,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     matcher.prepare(as_of)  # once, here: a cluster's workers receive it made
     progress = sys.stderr.isatty()  # a bar per step on a terminal
     runner = (
-        dask_runner(args.dask, matcher, progress=progress)
-        if args.dask
+        dask_runner(args.scheduler, matcher, progress=progress)
+        if args.scheduler
         else batch.in_process(matcher, progress=progress)
     )
     with runner as run:
@@ -259,11 +259,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="CSV file to write (its folder must exist)")
     p.add_argument(
-        "--dask",
+        "--scheduler",
         metavar="ADDRESS",
         default=None,
         help="run the lists on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N for a cluster of "
         "N worker processes on this machine (local: one per core); the same CSV as without it (needs jobmatch[dask]; "
         "default: in this process)",
     )
+    p.add_argument("--dask", dest="scheduler", help=argparse.SUPPRESS)  # its first name, kept as a hidden alias
     p.set_defaults(func=cmd_recommend)

@@ -1,4 +1,4 @@
-"""Batch lists chunk by chunk (matcher.batch), in process and on a Dask cluster (``jobmatch recommend --dask``):
+"""Batch lists chunk by chunk (matcher.batch), in process and on a Dask cluster (``jobmatch recommend --scheduler``):
 the same rows, ranks, scores, reasons and cautions as the Matcher's own calls, and the same CSV.
 
 The cluster is a ``LocalCluster`` of two single-threaded worker *processes*: the Matcher is pickled and sent to
@@ -18,7 +18,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from jobmatch_cli.dask_cluster import DaskRunner, dask_runner
-from jobmatch_cli.main import main
+from jobmatch_cli.main import build_parser, main
 from matcher import batch, bundle
 from matcher.contract import Dataset
 from matcher.matching import Matcher
@@ -109,7 +109,7 @@ def test_recommend_on_a_dask_scheduler_writes_the_same_csv(
     folder = _write(planted_data, tmp_path / "data")
     for side in ("--seekers", "--openings"):
         written = {}
-        for how, extra in (("here", []), ("dask", ["--dask", client.scheduler.address])):
+        for how, extra in (("here", []), ("dask", ["--scheduler", client.scheduler.address])):
             out = tmp_path / f"{how}{side}.csv"
             args = ["recommend", "--data", str(folder), "--model-dir", str(models), side, "all", "--as-of"]
             assert main([*args, str(DAY.date()), "--out", str(out), *extra]) == 0
@@ -121,10 +121,23 @@ def test_recommend_on_a_dask_scheduler_writes_the_same_csv(
 def test_dask_without_the_extra_says_which_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if distributed were not installed
     args = ["recommend", "--data", str(tmp_path / "absent"), "--model-dir", str(tmp_path), "--seekers", "all"]
-    assert main([*args, "--out", str(tmp_path / "out.csv"), "--dask", "local:2"]) == 2
+    assert main([*args, "--out", str(tmp_path / "out.csv"), "--scheduler", "local:2"]) == 2
     err = capsys.readouterr().err
-    assert "--dask needs the package distributed" in err and "pip install 'jobmatch[dask]'" in err
+    assert "recommend --scheduler needs the package distributed" in err and "pip install 'jobmatch[dask]'" in err
     assert "absent" not in err  # stopped before reading the data folder
+
+
+def test_dask_is_a_hidden_alias_of_scheduler(capsys) -> None:
+    """``--dask``, the option's first name, still parses to the scheduler; the help names only ``--scheduler``."""
+    parser = build_parser()
+    common = ["recommend", "--data", "d", "--seekers", "all", "--out", "o.csv"]
+    assert parser.parse_args([*common, "--dask", "local:2"]).scheduler == "local:2"
+    assert parser.parse_args([*common, "--scheduler", "tcp://h:8786"]).scheduler == "tcp://h:8786"
+    assert parser.parse_args(common).scheduler is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["recommend", "--help"])
+    shown = capsys.readouterr().out
+    assert "--scheduler ADDRESS" in shown and "--dask" not in shown
 
 
 def test_a_local_cluster_without_workers_is_refused(planted_matcher: Matcher) -> None:

@@ -73,7 +73,7 @@ def test_every_imported_package_is_declared(folder: str, groups: list[str | None
 
 
 def test_dask_is_imported_only_where_recommend_runs_on_a_cluster() -> None:
-    """jobmatch_cli/dask_cluster.py alone imports it, and only `recommend --dask` imports that module."""
+    """jobmatch_cli/dask_cluster.py alone imports it, and only `--scheduler` imports that module."""
     for folder in ("matcher", "training", "service", "jobmatch_cli"):
         imported = _imported_distributions(folder)
         assert imported.get("distributed", set()) | imported.get("dask", set()) <= {"jobmatch_cli/dask_cluster.py"}
