@@ -25,7 +25,8 @@ outside the model, as a multiplicative factor on its score (a sum on the log sca
   ``ACCESS_UNKNOWN`` (e^−0.5 ≈ 0.61): it may be met, but an opening that states it is surer. A need
   the opening states it does not meet is a hard rule (:mod:`matcher.eligibility`), not a cost.
 
-A pair *misses* a stated preference (:func:`misses`) when the job asks for more than
+A seeker's list never holds an *unrelated* pair (:func:`unrelated`: no tie where one is needed), even
+to reach its first entries. A pair *misses* a stated preference (:func:`misses`) when the job asks for more than
 ``HOURS_SLACK`` times the hours wanted, lies beyond the commute limit, asks for
 ``EXPERIENCE_SLACK`` or more years than the seeker has, or has no tie. A list shows such pairs only
 to reach :data:`SHORT_LIST` entries: past that, it holds only openings that respect what the seeker
@@ -111,6 +112,13 @@ def misses(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarr
     out = out | (asked - held >= EXPERIENCE_SLACK) | (penalties(view, found)["no_tie"] > 0)
     shape = view.shape if isinstance(view, BlockView) else view.s.shape
     return np.broadcast_to(out, shape)
+
+
+def unrelated(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarray:
+    """Whether each pair has no tie where the opening needs one (the fit's "no tie"): the seeker cannot do
+    the job, so a seeker's list leaves it out rather than padding with it."""
+    shape = view.shape if isinstance(view, BlockView) else view.s.shape
+    return np.broadcast_to(penalties(view, found)["no_tie"] > 0, shape)
 
 
 def log_fit(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarray:

@@ -488,9 +488,13 @@ class Matcher:
         si, oi, x, score = self.model_at(as_of).rank_block(side, view, as_of, allowed, n, offset)
         s_codes = si if view.s is None else view.s[si]
         o_codes = oi if view.o is None else view.o[oi]
-        miss = self.model.misses(x, view.seekers, view.openings, s_codes, o_codes)
         if considered is not None:
             considered.append(opening_rows[oi])
+        miss = self.model.misses(x, view.seekers, view.openings, s_codes, o_codes)
+        if side == "seeker" and not padded:
+            # a job the seeker has no tie to (matcher.fit.unrelated) never pads a list
+            keep = ~self.model.unrelated(x, view.seekers, view.openings, s_codes, o_codes)
+            si, oi, x, score, miss = si[keep], oi[keep], x[keep], score[keep], miss[keep]
         return lists.pools(Scored(seeker_rows[si], opening_rows[oi], x, score, miss), side, k, padded)
 
     def _listed(self, side: str, found: Scored, k: int, as_of: pd.Timestamp, padded: bool = False) -> list[Match]:

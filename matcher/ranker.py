@@ -25,7 +25,7 @@ from matcher.features import (
     content_pair_features,
     content_pair_subset,
 )
-from matcher.fit import FIT_FEATURES, log_fit, misses
+from matcher.fit import FIT_FEATURES, log_fit, misses, unrelated
 from matcher.history import HISTORY_FEATURES, History
 from matcher.pair_views import BlockView, PairView, remember
 from matcher.retrieval import BinnedAdditive, shortlist
@@ -400,6 +400,12 @@ class PairModel:
     def misses(x: np.ndarray, seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray) -> np.ndarray:
         """Whether each pair (s[i], o[i]) of the encodings misses a stated preference (:func:`matcher.fit.misses`)."""
         return misses(PairView(seekers, openings, s, o), _fit_inputs(x))
+
+    @staticmethod
+    def unrelated(x: np.ndarray, seekers: Encoded, openings: Encoded, s: np.ndarray, o: np.ndarray) -> np.ndarray:
+        """Whether each pair (s[i], o[i]) of the encodings has no tie where one is needed
+        (:func:`matcher.fit.unrelated`)."""
+        return unrelated(PairView(seekers, openings, s, o), _fit_inputs(x))
 
     def score(self, side: str, x: np.ndarray) -> np.ndarray:
         """Expected grade of each pair row (higher is better; always positive)."""

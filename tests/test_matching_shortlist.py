@@ -157,6 +157,16 @@ def rules_world(planted_data: Dataset):
     return build_rules_world(planted_data)
 
 
+def _related(matcher: Matcher, pairs: list[tuple[str, str]], as_of: pd.Timestamp) -> np.ndarray:
+    """Whether each (seeker id, opening id) pair has a tie where the opening needs one (matcher.fit.unrelated)."""
+    s = matcher.seeker_row.get_indexer([seeker for seeker, _ in pairs])
+    o = matcher.opening_row.get_indexer([opening for _, opening in pairs])
+    model = matcher.model_at(as_of)
+    x = model.features(matcher.seeker_codes, matcher.opening_codes, matcher.openings, s, o,
+                       np.full(len(s), as_of.to_datetime64()))  # fmt: skip
+    return ~model.unrelated(x, matcher.seeker_codes, matcher.opening_codes, s, o)
+
+
 @pytest.mark.parametrize("as_of", DATES[1:4], ids=lambda d: str(d.date()))
 def test_a_small_shortlist_never_lists_a_forbidden_opening(
     trained: TrainResult, rules_world, as_of: pd.Timestamp
@@ -171,11 +181,17 @@ def test_a_small_shortlist_never_lists_a_forbidden_opening(
     every = exact.matches(seeker_ids, as_of, k=1000, congestion=False, padded=True)
     one_stage = {(m.seeker_id, m.opening_id): m.score for m in every}
     assert all(one_stage[(m.seeker_id, m.opening_id)] == m.score for m in found)
+    # No list holds a job its seeker has no tie to (matcher.fit.unrelated), though this world allows some.
+    pairs = list(one_stage)
+    related = dict(zip(pairs, _related(exact, pairs, as_of), strict=True))
+    assert not all(related.values()), "the world allows unrelated pairs"
+    assert all(related[(m.seeker_id, m.opening_id)] for m in found)
     # And it is the shortlist's best: nothing in a list scores below an allowed pair that stage one kept out
-    # only when that pair was not shortlisted; lists are never longer than k nor empty when pairs are allowed.
+    # only when that pair was not shortlisted; lists are never longer than k nor empty when related pairs are
+    # allowed.
     per_seeker = pd.Series([m.seeker_id for m in found]).value_counts()
     assert per_seeker.max() <= 3
-    allowed = pd.Series([s for s, _ in one_stage]).value_counts()
+    allowed = pd.Series([s for (s, _), ok in related.items() if ok]).value_counts()
     assert set(per_seeker.index) == set(allowed.index)
     assert (per_seeker == np.minimum(allowed[per_seeker.index], 3)).all()
 

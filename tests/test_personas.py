@@ -8,6 +8,7 @@ on the events before the day.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -49,6 +50,21 @@ def test_no_it_developer_job_for_seekers_without_an_it_skill_occupation_or_wish(
     _, fit, _ = day
     assert fit["all"]["it_for_non_it_seekers"] >= 500
     assert fit["all"]["it_for_non_it"] == 0.0
+
+
+def _unrelated_listed(matcher: Matcher, lists: audit.DayLists) -> int:
+    """How many listed pairs have no tie where the opening needs one (matcher.fit.unrelated)."""
+    rows, cols = np.nonzero(lists.top >= 0)
+    s, o = lists.seeker_rows[rows], lists.top[rows, cols]
+    model = matcher.model_at(lists.as_of)
+    at = np.full(len(s), lists.as_of.to_datetime64())
+    x = model.features(matcher.seeker_codes, matcher.opening_codes, matcher.openings, s, o, at)
+    return int(model.unrelated(x, matcher.seeker_codes, matcher.opening_codes, s, o).sum())
+
+
+def test_no_list_holds_a_job_the_seeker_has_no_tie_to(day, default_sample: SampleDay) -> None:
+    lists, _, _ = day  # (that the rule bites is shown on a smaller world: tests/test_matching_shortlist.py)
+    assert _unrelated_listed(default_sample.matcher, lists) == 0
 
 
 def test_no_opening_fills_the_days_lists_and_most_openings_are_seen(day) -> None:
