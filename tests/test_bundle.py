@@ -65,9 +65,10 @@ def test_save_then_load_gives_the_same_ranking(trained: TrainResult, planted_dat
     assert isinstance(loaded.model, PairModel)
     assert loaded.path == saved
     before, after = ranking(trained.model, planted_data), ranking(loaded.model, planted_data)
-    # A seeker's list may stop short of ten past its first five (matcher.lists); candidate lists are full.
+    # A seeker's list may stop short of ten past its first five (matcher.lists) and holds only jobs the seeker
+    # has a tie to (matcher.fit.unrelated): here at least the three open jobs of its trade. Candidate lists are full.
     seekers = [m.seeker_id for m in before[: len(before) - 20]]
-    assert all(seekers.count(s) >= 5 for s in SEEKERS) and len(before) - len(seekers) == 20
+    assert all(seekers.count(s) >= 3 for s in SEEKERS) and len(before) - len(seekers) == 20
     assert after == before, "matches and candidates (ids, ranks, scores, reasons) must survive a round trip"
 
 

@@ -124,8 +124,12 @@ def test_matches_have_reasons_and_opening_summaries(client: TestClient) -> None:
 
 
 def test_match_filters(client: TestClient) -> None:
+    # S000 sews in 행당1동; a sewing job in 마장동 is the one a dong filter must bring out of the others.
+    sewing = {**NEW_OPENING, "opening_id": "NO02", "dong": "마장동"}
+    assert client.post("/openings", json=sewing).status_code == 201
     near = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "k": 50, "dong": "마장동"}).json()
-    assert near["matches"] and {m["opening"]["dong"] for m in near["matches"]} == {"마장동"}
+    assert "NO02" in [m["opening_id"] for m in near["matches"]]
+    assert {m["opening"]["dong"] for m in near["matches"]} == {"마장동"}
     bad = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "dong": "없는동"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "dong"
     close = client.get("/seekers/S000/matches", params={"as_of": AS_OF, "k": 50, "max_km": 0.5}).json()
