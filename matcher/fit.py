@@ -81,17 +81,28 @@ def penalties(view: PairView | BlockView, found: dict[str, np.ndarray]) -> dict[
     held = np.nan_to_num(view.seeker(sn["experience_years"]))
     asked = np.nan_to_num(view.opening(on["experience_min_years"]))
     gap = np.maximum(asked - held, 0)
-    known = (view.seeker(sn["unknown_occupations"]) == 0) & (view.opening(on["unknown_occupations"]) == 0)
-    tie = found["required_skills_held"] > 0
-    for name in ("desired_occupation_match", "past_occupation_match", "occupation_family_match", "industry_match"):
-        tie = tie | (found[name] > 0)
     return {
         "hours": np.where(ratio > 0, HOURS_OVER * ratio, -HOURS_UNDER * ratio),
         "commute": np.where(beyond > 0, COMMUTE_STEP + COMMUTE_SLOPE * beyond, 0.0),
         "experience": EXPERIENCE * gap**2,
-        "no_tie": np.where((found["required_skill_count"] > 0) & ~tie & known, NO_TIE, 0.0),
+        "no_tie": np.where(_untied(view, found), NO_TIE, 0.0),
         "access": ACCESS_UNKNOWN * unknown_access(view),
     }
+
+
+def _untied(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarray:
+    """The "no tie" part of the fit, unbroadcast: the opening asks for skills, and the seeker holds none and
+    shares no occupation, family or wished industry with it (both sides' occupations known)."""
+    sn, on = view.seekers.numbers, view.openings.numbers
+    known = (view.seeker(sn["unknown_occupations"]) == 0) & (view.opening(on["unknown_occupations"]) == 0)
+    tie = found["required_skills_held"] > 0
+    for name in ("desired_occupation_match", "past_occupation_match", "occupation_family_match", "industry_match"):
+        tie = tie | (found[name] > 0)
+    return (found["required_skill_count"] > 0) & ~tie & known
+
+
+def _shape(view: PairView | BlockView) -> tuple[int, ...]:
+    return view.shape if isinstance(view, BlockView) else view.s.shape
 
 
 def unknown_access(view: PairView | BlockView) -> np.ndarray:
@@ -109,21 +120,18 @@ def misses(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarr
     asked = np.nan_to_num(view.opening(on["experience_min_years"]))
     with np.errstate(invalid="ignore"):
         out = (hours > HOURS_SLACK * wanted) | (np.asarray(found["distance_over_tolerance"]) > 1.0)
-    out = out | (asked - held >= EXPERIENCE_SLACK) | (penalties(view, found)["no_tie"] > 0)
-    shape = view.shape if isinstance(view, BlockView) else view.s.shape
-    return np.broadcast_to(out, shape)
+    out = out | (asked - held >= EXPERIENCE_SLACK) | _untied(view, found)
+    return np.broadcast_to(out, _shape(view))
 
 
 def unrelated(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarray:
     """Whether each pair has no tie where the opening needs one (the fit's "no tie"): the seeker cannot do
     the job, so a seeker's list leaves it out rather than padding with it."""
-    shape = view.shape if isinstance(view, BlockView) else view.s.shape
-    return np.broadcast_to(penalties(view, found)["no_tie"] > 0, shape)
+    return np.broadcast_to(_untied(view, found), _shape(view))
 
 
 def log_fit(view: PairView | BlockView, found: dict[str, np.ndarray]) -> np.ndarray:
     """The fit on the log scale (≤ 0) of the pairs or block of ``view`` (see :func:`penalties`)."""
     parts = penalties(view, found)
     total = sum(np.asarray(p, dtype=np.float64) for p in parts.values())
-    shape = view.shape if isinstance(view, BlockView) else view.s.shape
-    return -np.broadcast_to(total, shape).astype(np.float64)
+    return -np.broadcast_to(total, _shape(view)).astype(np.float64)
