@@ -256,8 +256,13 @@ class Serving:
                 matcher = matcher.upsert_openings(openings)
         matcher = matcher.add_events(events)
         revision = int(logged["revision"].max())
-        history_until = getattr(snapshot.loaded.model.history_, "last_event_", pd.Timestamp.max)
-        lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events, removed, history_until))
+        if seeker_ids or opening_ids or len(events):
+            history_until = getattr(snapshot.loaded.model.history_, "last_event_", pd.Timestamp.max)
+            lists = snapshot.lists.carried(unaltered(seeker_ids, opening_ids, events, removed, history_until))
+        else:
+            # Nothing a list reads changed (a token revoked, this bundle announced): the same cache, so that a list
+            # still being ranked on the old snapshot, put there after this, is found on the new one too.
+            lists = snapshot.lists
         summaries = {} if opening_ids else snapshot.summaries  # made from the openings table, unchanged
         return Snapshot(snapshot.loaded, matcher, revision, last_event, lists, summaries)
 
