@@ -33,6 +33,7 @@ from jobmatch_cli.dask_cluster import DaskRunner
 from matcher import batch, bundle
 from matcher.contract import load_folder
 from matcher.matching import Matcher
+from matcher.ranker import PairModel
 from training.pipeline import train
 from training.sample import generate
 
@@ -56,6 +57,16 @@ def world(folder: Path, seekers: int, openings: int, seed: int):
         return load_folder(folder)
 
 
+def bench_model(folder: str | None) -> PairModel:
+    """The bundle's model in ``folder``, or one trained on a default-sized sample world (2,000 × 600)."""
+    if folder:
+        return bundle.load(folder).model
+    with tempfile.TemporaryDirectory() as tmp:
+        trained = world(Path(tmp), 2_000, 600, seed=7)
+        result, _ = timed("train on the default sample (2,000 × 600)", lambda: train(trained, with_baselines=False))
+    return result.model
+
+
 def scoring_matcher(model, data, as_of: pd.Timestamp) -> Matcher:
     """Every opening open on ``as_of``, no events: what is measured is scoring."""
     openings = data.openings.assign(posted_at=as_of - pd.Timedelta(days=1), deadline=as_of + pd.Timedelta(days=30))
@@ -70,14 +81,9 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="a bundle folder to use instead of training one")
     args = parser.parse_args()
     print(load())
+    model = bench_model(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.model:
-            model = bundle.load(args.model).model
-        else:
-            trained = world(Path(tmp) / "train", 2_000, 600, seed=7)
-            result, _ = timed("train on the default sample (2,000 × 600)", lambda: train(trained, with_baselines=False))
-            model = result.model
-        data = world(Path(tmp) / "lists", args.seekers, args.openings, seed=11)
+        data = world(Path(tmp), args.seekers, args.openings, seed=11)
     as_of = data.openings["posted_at"].quantile(0.5).normalize()
     matcher = scoring_matcher(model, data, as_of)
     seekers, openings = list(matcher.seekers["seeker_id"]), list(matcher.openings["opening_id"])

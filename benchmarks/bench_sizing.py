@@ -51,14 +51,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.optimize
-from bench_batch import load, scoring_matcher, timed, world
+from bench_batch import bench_model, load, scoring_matcher, timed, world
 from distributed.protocol import deserialize_bytes, serialize_bytes
 from sklearn.neighbors import NearestNeighbors
 
-from matcher import batch, bundle
+from matcher import batch
 from matcher.lists import Scored
 from matcher.matching import Matcher
-from training.pipeline import train
 
 MB = 1024 * 1024
 LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
@@ -335,13 +334,7 @@ def main() -> None:
 
 def measured(sizes: str, model_folder: str | None) -> list[dict[str, Any]]:
     """:func:`measure` for each size, each in a fresh process (its peak memory its own), with the load average."""
-    if model_folder:
-        model = bundle.load(model_folder).model
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            trained = world(Path(tmp) / "train", 2_000, 600, seed=7)
-            result, _ = timed("train on the default sample (2,000 × 600)", lambda: train(trained, with_baselines=False))
-            model = result.model
+    model = bench_model(model_folder)
     runs = []
     for seekers, openings in map(size, sizes.split(",")):
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:

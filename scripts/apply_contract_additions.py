@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RETAINED = "`retained` (still employed after 3 months)"  # the event the interview_asked text follows
 
 
 def _parts(text: str) -> list[str]:
@@ -29,11 +30,8 @@ def apply(spec: str, additions: str) -> str:
         if line.startswith("## "):
             table = line
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if "`retained` (still employed after 3 months)" in line:
-            line = line.replace(
-                "`retained` (still employed after 3 months)",
-                "`retained` (still employed after 3 months)" + interview,
-            )
+        if RETAINED in line:
+            line = line.replace(RETAINED, RETAINED + interview)
         if line.startswith("| reasons |"):
             line = line.rstrip(" |") + " (see Reasons and cautions) |"
         if line.startswith("## Bad input"):
